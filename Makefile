@@ -1,0 +1,56 @@
+# The contract: README and .ci/run call these targets. Everything installs into ./.venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Cargo profile of the wheel: `ci` = optimized without fat LTO (fast to build); `release` for publishing.
+PROFILE ?= ci
+OUT    ?= demo-out
+
+.PHONY: setup install dev demo test test-rust test-py lint bench bench-rust bench-py clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install --quiet "maturin>=1.9,<2" numpy pyarrow polars duckdb typer rich pydantic \
+		pytest pytest-benchmark hypothesis ruff mypy
+
+# Build the wheel and pip-install it (what users get).
+install: setup
+	rm -rf dist
+	$(BIN)/maturin build --quiet --profile $(PROFILE) --out dist
+	$(BIN)/pip install --quiet --force-reinstall --no-deps dist/crossbook-*.whl
+
+# Editable install for development: python/ is used in place; rebuild after Rust changes.
+dev: setup
+	$(BIN)/maturin develop --profile $(PROFILE)
+
+demo: install
+	$(BIN)/crossbook demo --out $(OUT)
+
+test: install test-rust test-py
+
+test-rust:
+	cargo test -p crossbook-core --quiet
+
+test-py:
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(BIN)/ruff check python tests benches
+	$(BIN)/ruff format --check python tests benches
+
+bench: install bench-rust bench-py
+
+bench-rust:
+	cargo bench -p crossbook-benches
+
+bench-py:
+	$(BIN)/pip install --quiet lead-lag || true
+	$(BIN)/python benches/run_all.py
+
+clean:
+	rm -rf target dist $(VENV) $(OUT)

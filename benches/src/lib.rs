@@ -1,0 +1,1 @@
+//! Criterion benchmarks of crossbook-core live in `benches/benches/`.

@@ -1,0 +1,13 @@
+//! Reader: to be written (see issue #2).
+
+use super::{Format, Options};
+use crate::error::{CoreError, Result};
+use crate::tables::Tables;
+
+/// Parse one file.
+///
+/// # Errors
+/// Always, until written.
+pub fn parse(_data: &[u8], _format: Format, _opts: &Options<'_>) -> Result<Tables> {
+    Err(CoreError::InvalidInput("reader not written yet".into()))
+}
