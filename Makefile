@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install --quiet "maturin>=1.9,<2" numpy pyarrow polars duckdb typer rich pydantic \
+	$(BIN)/pip install --quiet "maturin>=1.9,<2" numpy pyarrow polars duckdb typer rich pydantic plotly \
 		pytest pytest-benchmark hypothesis ruff mypy
 
 # Build the wheel and pip-install it (what users get).

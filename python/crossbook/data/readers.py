@@ -16,7 +16,6 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-
 from crossbook import _core
 from crossbook.data.detect import Detected, detect
 from crossbook.data.schema import SCHEMAS, TABLES, empty_table
@@ -117,9 +116,7 @@ def _read_bytes(
         hint_path = str(parent / name.name) if parent else str(name)
         symbol = symbol or _symbol_from_name(name.name)
         venue = venue or _binance_csv_venue(hint_path)
-    raw = _core.parse_source(
-        data, det.format, source=source, errors=errors, kind=det.kind, venue=venue, symbol=symbol
-    )
+    raw = _core.parse_source(data, det.format, source=source, errors=errors, kind=det.kind, venue=venue, symbol=symbol)
     out = _to_tables(raw)
     out.sources[source] = det.describe()
     out.skipped = [(source, int(line), kind, msg) for line, kind, msg in raw["skipped"]]
