@@ -25,3 +25,10 @@ def parse_source(
     symbol: str | None = None,
 ) -> dict[str, Any]: ...
 def head_lines(data: bytes, n: int = 5) -> list[bytes]: ...
+def hy_contrast(
+    t_x: npt.NDArray[np.int64],
+    x: npt.NDArray[np.float64],
+    t_y: npt.NDArray[np.int64],
+    y: npt.NDArray[np.float64],
+    lags_ns: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]: ...

@@ -2,6 +2,7 @@
 
 mod convert;
 mod errors;
+mod leadlag;
 mod parse;
 
 use pyo3::prelude::*;
@@ -12,5 +13,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(parse::parse_source, m)?)?;
     m.add_function(wrap_pyfunction!(parse::head_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(leadlag::hy_contrast, m)?)?;
     Ok(())
 }

@@ -1,0 +1,3 @@
+//! Lead-lag estimators. Positive lag always means the first series (x, the leader) leads the second.
+
+pub mod hayashi_yoshida;

@@ -1,0 +1,30 @@
+//! Lead-lag estimators (crossbook.leadlag).
+
+use crossbook_core::leadlag::hayashi_yoshida;
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use crate::errors::CoreErr;
+
+/// Normalised Hayashi–Yoshida contrast of x vs y at each lag (ns; positive = x leads y).
+#[pyfunction]
+pub fn hy_contrast<'py>(
+    py: Python<'py>,
+    t_x: PyReadonlyArray1<'py, i64>,
+    x: PyReadonlyArray1<'py, f64>,
+    t_y: PyReadonlyArray1<'py, i64>,
+    y: PyReadonlyArray1<'py, f64>,
+    lags_ns: PyReadonlyArray1<'py, i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (tx, xv, ty, yv, lags) = (
+        t_x.as_slice()?,
+        x.as_slice()?,
+        t_y.as_slice()?,
+        y.as_slice()?,
+        lags_ns.as_slice()?,
+    );
+    let out = py
+        .detach(|| hayashi_yoshida::hy_contrast(tx, xv, ty, yv, lags))
+        .map_err(CoreErr)?;
+    Ok(out.into_pyarray(py))
+}
