@@ -50,3 +50,25 @@ def test_bad_and_degenerate_inputs() -> None:
     assert np.isnan(hy_contrast([1], [1.0], [1, 2], [0.0, 1.0], [0, 5])).all()  # a single tick
     assert np.isnan(hy_contrast([1, 2, 3], [1.0, 1.0, 1.0], [1, 2], [0.0, 1.0], [0])).all()  # constant prices
     assert np.isnan(hy_contrast([], [], [], [], [0])).all()  # empty series
+
+
+def test_bootstrap_band_and_ratio_on_a_known_lead() -> None:
+    from crossbook.leadlag import hy_lead_lag
+
+    rng = np.random.default_rng(21)
+    t = np.cumsum(rng.integers(1, 30, 30_000)) * 1_000_000
+    p = np.cumsum(rng.normal(size=t.size)) * 1e-4
+    lag = 80_000_000
+    ty = np.cumsum(rng.integers(20, 100, 6_000)) * 1_000_000 + t[0]
+    ty = ty[ty < t[-1]]
+    y = p[np.searchsorted(t, ty - lag, side="right") - 1] + rng.normal(size=ty.size) * 2e-4
+    lags = np.arange(-200, 201, 2) * 1_000_000
+    r = hy_lead_lag(t, p, ty, y, lags, n_boot=100, n_blocks=30)
+    assert abs(r.lag_ns - lag) <= 20_000_000
+    assert r.lag_ci_ns[0] <= r.lag_ns <= r.lag_ci_ns[1]
+    assert (r.band_lo <= r.contrast + 1e-12).mean() > 0.95 and (r.contrast <= r.band_hi + 1e-12).mean() > 0.95
+    assert r.lead_lag_ratio > 2.0  # x leads: more squared contrast at positive lags
+    assert "HYResult(lag=" in repr(r)
+    # swapping the roles flips the sign of the lag and inverts the ratio
+    s = hy_lead_lag(ty, y, t, p, lags, n_boot=50, n_blocks=30)
+    assert abs(s.lag_ns + lag) <= 20_000_000 and s.lead_lag_ratio < 0.5

@@ -32,3 +32,11 @@ def hy_contrast(
     y: npt.NDArray[np.float64],
     lags_ns: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]: ...
+def hy_contrast_blocks(
+    t_x: npt.NDArray[np.int64],
+    x: npt.NDArray[np.float64],
+    t_y: npt.NDArray[np.int64],
+    y: npt.NDArray[np.float64],
+    lags_ns: npt.NDArray[np.int64],
+    n_blocks: int,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...

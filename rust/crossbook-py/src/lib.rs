@@ -16,5 +16,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse::parse_source, m)?)?;
     m.add_function(wrap_pyfunction!(parse::head_lines, m)?)?;
     m.add_function(wrap_pyfunction!(leadlag::hy_contrast, m)?)?;
+    m.add_function(wrap_pyfunction!(leadlag::hy_contrast_blocks, m)?)?;
     Ok(())
 }

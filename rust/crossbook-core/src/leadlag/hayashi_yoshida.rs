@@ -69,17 +69,25 @@ impl Ticks {
     }
 }
 
-/// Raw (unnormalised) contrast at one lag. `dx[i]` is the increment over (tx[i], tx[i+1]];
-/// `cy` is the prefix sum of y increments (`cy[j+1] - cy[j] = dy[j]` over (ty[j], ty[j+1]]).
-fn contrast_at(tx: &[i64], dx: &[f64], ty: &[i64], cy: &[f64], lag: i64) -> f64 {
+/// Raw (unnormalised) contrast at one lag, accumulated per block of x intervals: `out[block[i]] +=`
+/// the products of x interval `i`. `dx[i]` is the increment over (tx[i], tx[i+1]]; `cy` is the prefix
+/// sum of y increments (`cy[j+1] - cy[j] = dy[j]` over (ty[j], ty[j+1]]).
+fn contrast_at(
+    tx: &[i64],
+    dx: &[f64],
+    ty: &[i64],
+    cy: &[f64],
+    lag: i64,
+    block: &[usize],
+    out: &mut [f64],
+) {
     let m = ty.len().saturating_sub(1); // number of y intervals
     if m == 0 {
-        return 0.0;
+        return;
     }
     // y interval j spans (ty[j] - lag, ty[j+1] - lag]
     let mut lo = 0usize; // first y interval whose right end > a
     let mut hi = 0usize; // first y interval whose left end >= b
-    let mut acc = 0.0;
     for (i, &d) in dx.iter().enumerate() {
         if d == 0.0 {
             continue;
@@ -95,10 +103,112 @@ fn contrast_at(tx: &[i64], dx: &[f64], ty: &[i64], cy: &[f64], lag: i64) -> f64 
             hi += 1;
         }
         if hi > lo {
-            acc += d * (cy[hi] - cy[lo]);
+            out[block[i]] += d * (cy[hi] - cy[lo]);
         }
     }
-    acc
+}
+
+/// Per-block pieces of the contrast, for a block bootstrap: the time span of x is cut into
+/// `n_blocks` equal-duration blocks; each x interval belongs to the block of its start time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockContrast {
+    /// raw contrast, row-major `[lag][block]`
+    pub raw: Vec<f64>,
+    /// Σ dx² per block
+    pub nx: Vec<f64>,
+    /// Σ dy² per block (y intervals assigned by their start time, unshifted)
+    pub ny: Vec<f64>,
+    pub n_blocks: usize,
+}
+
+struct Prepared {
+    sx: Ticks,
+    sy: Ticks,
+    dx: Vec<f64>,
+    dy: Vec<f64>,
+    cy: Vec<f64>,
+}
+
+fn prepare(tx: &[i64], x: &[f64], ty: &[i64], y: &[f64]) -> Result<Option<Prepared>> {
+    let sx = Ticks::new("x", tx, x)?;
+    let sy = Ticks::new("y", ty, y)?;
+    if sx.t.len() < 2 || sy.t.len() < 2 {
+        return Ok(None);
+    }
+    let dx = sx.increments();
+    let dy = sy.increments();
+    let mut cy = Vec::with_capacity(dy.len() + 1);
+    cy.push(0.0);
+    let mut s = 0.0;
+    for d in &dy {
+        s += d;
+        cy.push(s);
+    }
+    Ok(Some(Prepared { sx, sy, dx, dy, cy }))
+}
+
+fn block_index(t: i64, t0: i64, span: i64, n: usize) -> usize {
+    if span <= 0 {
+        return 0;
+    }
+    let k = i128::from(t - t0) * n as i128 / i128::from(span);
+    usize::try_from(k.max(0)).unwrap_or(0).min(n - 1)
+}
+
+/// Contrast split into `n_blocks` time blocks (see [`BlockContrast`]); summing the blocks gives the
+/// raw contrast of [`hy_contrast`] before normalisation.
+///
+/// # Errors
+/// As [`hy_contrast`]; `n_blocks == 0` is invalid.
+pub fn hy_contrast_blocks(
+    tx: &[i64],
+    x: &[f64],
+    ty: &[i64],
+    y: &[f64],
+    lags: &[i64],
+    n_blocks: usize,
+) -> Result<BlockContrast> {
+    if n_blocks == 0 {
+        return Err(CoreError::InvalidInput(
+            "n_blocks must be at least 1".into(),
+        ));
+    }
+    let Some(p) = prepare(tx, x, ty, y)? else {
+        return Ok(BlockContrast {
+            raw: vec![0.0; lags.len() * n_blocks],
+            nx: vec![0.0; n_blocks],
+            ny: vec![0.0; n_blocks],
+            n_blocks,
+        });
+    };
+    let t0 = p.sx.t[0];
+    let span = p.sx.t[p.sx.t.len() - 1] - t0 + 1;
+    let bx: Vec<usize> = p.sx.t[..p.dx.len()]
+        .iter()
+        .map(|&t| block_index(t, t0, span, n_blocks))
+        .collect();
+    let mut nx = vec![0.0; n_blocks];
+    for (i, d) in p.dx.iter().enumerate() {
+        nx[bx[i]] += d * d;
+    }
+    let mut ny = vec![0.0; n_blocks];
+    for (j, d) in p.dy.iter().enumerate() {
+        ny[block_index(p.sy.t[j], t0, span, n_blocks)] += d * d;
+    }
+    let rows: Vec<Vec<f64>> = lags
+        .par_iter()
+        .map(|&lag| {
+            let mut out = vec![0.0; n_blocks];
+            contrast_at(&p.sx.t, &p.dx, &p.sy.t, &p.cy, lag, &bx, &mut out);
+            out
+        })
+        .collect();
+    Ok(BlockContrast {
+        raw: rows.concat(),
+        nx,
+        ny,
+        n_blocks,
+    })
 }
 
 /// Normalised HY contrast of x against y at each lag in `lags` (ns; positive = x leads y).
@@ -110,29 +220,23 @@ fn contrast_at(tx: &[i64], dx: &[f64], ty: &[i64], cy: &[f64], lag: i64) -> f64 
 /// # Errors
 /// [`CoreError::InvalidInput`] for mismatched lengths, unsorted times or non-finite values.
 pub fn hy_contrast(tx: &[i64], x: &[f64], ty: &[i64], y: &[f64], lags: &[i64]) -> Result<Vec<f64>> {
-    let sx = Ticks::new("x", tx, x)?;
-    let sy = Ticks::new("y", ty, y)?;
-    if sx.t.len() < 2 || sy.t.len() < 2 {
+    let Some(p) = prepare(tx, x, ty, y)? else {
         return Ok(vec![f64::NAN; lags.len()]);
-    }
-    let dx = sx.increments();
-    let dy = sy.increments();
-    let nx: f64 = dx.iter().map(|d| d * d).sum();
-    let ny: f64 = dy.iter().map(|d| d * d).sum();
+    };
+    let nx: f64 = p.dx.iter().map(|d| d * d).sum();
+    let ny: f64 = p.dy.iter().map(|d| d * d).sum();
     let norm = (nx * ny).sqrt();
     if norm == 0.0 || !norm.is_finite() {
         return Ok(vec![f64::NAN; lags.len()]);
     }
-    let mut cy = Vec::with_capacity(dy.len() + 1);
-    cy.push(0.0);
-    let mut s = 0.0;
-    for d in &dy {
-        s += d;
-        cy.push(s);
-    }
+    let block = vec![0usize; p.dx.len()];
     Ok(lags
         .par_iter()
-        .map(|&lag| contrast_at(&sx.t, &dx, &sy.t, &cy, lag) / norm)
+        .map(|&lag| {
+            let mut out = [0.0];
+            contrast_at(&p.sx.t, &p.dx, &p.sy.t, &p.cy, lag, &block, &mut out);
+            out[0] / norm
+        })
         .collect())
 }
 
@@ -217,6 +321,25 @@ mod tests {
             .enumerate()
             .fold(0, |b, (i, v)| if *v > c[b] { i } else { b })];
         assert!((best - lag).abs() <= 60, "argmax {best}");
+    }
+
+    #[test]
+    fn blocks_sum_to_the_whole() {
+        let tx: Vec<i64> = (0..200).map(|i| i * 7).collect();
+        let ty: Vec<i64> = (0..120).map(|i| i * 11 + 3).collect();
+        let x: Vec<f64> = tx.iter().map(|&t| ((t as f64) * 0.37).sin()).collect();
+        let y: Vec<f64> = ty
+            .iter()
+            .map(|&t| ((t as f64 - 20.0) * 0.37).sin())
+            .collect();
+        let lags = [-30i64, 0, 20, 45];
+        let whole = hy_contrast(&tx, &x, &ty, &y, &lags).unwrap();
+        let b = hy_contrast_blocks(&tx, &x, &ty, &y, &lags, 6).unwrap();
+        let norm = (b.nx.iter().sum::<f64>() * b.ny.iter().sum::<f64>()).sqrt();
+        for (k, w) in whole.iter().enumerate() {
+            let s: f64 = b.raw[k * 6..(k + 1) * 6].iter().sum();
+            assert!((s / norm - w).abs() < 1e-12);
+        }
     }
 
     #[test]
