@@ -2,6 +2,9 @@
 
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 __version__: str
 
 class CrossbookError(Exception): ...

@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
+
 from crossbook import _core
 from crossbook.data.detect import Detected, detect
 from crossbook.data.schema import SCHEMAS, TABLES, empty_table

@@ -29,6 +29,13 @@ pub fn hy_contrast<'py>(
     Ok(out.into_pyarray(py))
 }
 
+/// (raw[lags, blocks], nx[blocks], ny[blocks])
+type BlockArrays<'py> = (
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
 /// Per-block raw HY contrast for a block bootstrap: returns (raw[lags, blocks], nx[blocks], ny[blocks]).
 #[pyfunction]
 pub fn hy_contrast_blocks<'py>(
