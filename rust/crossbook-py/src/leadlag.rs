@@ -46,11 +46,7 @@ pub fn hy_contrast_blocks<'py>(
     y: PyReadonlyArray1<'py, f64>,
     lags_ns: PyReadonlyArray1<'py, i64>,
     n_blocks: usize,
-) -> PyResult<(
-    Bound<'py, PyArray2<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-)> {
+) -> PyResult<BlockArrays<'py>> {
     let (tx, xv, ty, yv, lags) = (
         t_x.as_slice()?,
         x.as_slice()?,
