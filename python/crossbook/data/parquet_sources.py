@@ -49,6 +49,11 @@ def read_parquet_source(path: str | Path, *, venue: str | None = None, symbol: s
     p = Path(path)
     table = pq.read_table(p)
     cols = set(table.column_names)
+    if not (set(_QUOTES) <= cols or set(_TRADES) <= cols):
+        raise _core.UnknownFormatError(
+            f"{p}: unknown Parquet schema; columns: {', '.join(table.column_names)}. Supported: quotes "
+            f"({', '.join(_QUOTES)}) and trades ({', '.join(_TRADES)})"
+        )
     venue = venue or "binance"
     symbol = symbol or _symbol(table, p)
     out = Tables()
@@ -63,7 +68,7 @@ def read_parquet_source(path: str | Path, *, venue: str | None = None, symbol: s
             "seq": pl.Series([None] * n, dtype=pl.Int64),
         }
         out["bbo"] = _frame("bbo", venue, symbol, ts, data)
-    elif set(_TRADES) <= cols:
+    else:
         ts = _ns(table["timestamp"], p)
         maker = _bools(table["buyer_maker"], p)
         data = {
@@ -73,11 +78,6 @@ def read_parquet_source(path: str | Path, *, venue: str | None = None, symbol: s
             "trade_id": pl.Series(table["trade_id"].to_numpy().astype(np.int64)),
         }
         out["trade"] = _frame("trade", venue, symbol, ts, data)
-    else:
-        raise _core.UnknownFormatError(
-            f"{p}: unknown Parquet schema; columns: {', '.join(table.column_names)}. Supported: quotes "
-            f"({', '.join(_QUOTES)}) and trades ({', '.join(_TRADES)})"
-        )
     return out
 
 

@@ -8,7 +8,9 @@
 //!   non-snapshot rows clears the book);
 //! - `book_snapshot_N` (any N: `asks[i].price,asks[i].amount,bids[i].price,bids[i].amount`) →
 //!   `book`: each CSV row is one full snapshot message, `is_snapshot = true`, one row per non-empty
-//!   level (a book thinner than N leaves trailing cells empty);
+//!   level (a book thinner than N leaves trailing cells empty); a row with no level at all gives one
+//!   row with side 0, px 0, qty 0 (the data model's level-less message row), so an emptied book
+//!   is not lost;
 //! - `quotes` → `bbo` (empty cells → MISSING; `seq` MISSING);
 //! - `trades` (`id,side,price,amount`) → `trade` (side buy/sell/unknown → +1/-1/0; non-numeric ids
 //!   such as BitMEX UUIDs hashed by [`crate::tables::hash_id`]);
@@ -274,6 +276,10 @@ impl<'o> Reader<'o> {
                     let px = common::price(p, &l.field("price"), line_no)?;
                     let qty = common::size(a, &l.field("amount"), line_no)?;
                     self.levels.push((l.side, px, qty));
+                }
+                if self.levels.is_empty() {
+                    // an empty book is still a snapshot message: one level-less row (side 0) keeps it
+                    self.levels.push((0, 0, 0));
                 }
                 let sym = self.accept(t, line, line_no, ts_local)?;
                 for i in 0..self.levels.len() {

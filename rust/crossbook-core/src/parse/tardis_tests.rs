@@ -79,6 +79,9 @@ fn snapshot_rows_skip_empty_levels() {
     assert_eq!(b.side, vec![-1, 1, -1]);
     assert_eq!(b.px, vec![1_165_708_000_000, 1_165_707_000_000, 1_165_754_000_000]);
     assert_eq!(b.is_snapshot, vec![true; 3]);
+    let empty = format!("{}\nbinance-futures,BTCUSDT,1,1598918403810979,,,,,,,,\n", text.lines().next().unwrap());
+    let e = run(&empty).unwrap().book;
+    assert_eq!((e.side, e.px, e.qty, e.is_snapshot), (vec![0], vec![0], vec![0], vec![true]));
     let names: Vec<String> = text.lines().next().unwrap().split(',').map(str::to_owned).collect();
     assert_eq!(Layout::from_header(&names, None).unwrap().name(), "book_snapshot_2");
 }
