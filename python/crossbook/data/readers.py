@@ -113,6 +113,8 @@ def _read_bytes(
 ) -> Tables:
     lines = _core.head_lines(data, 3)
     det = detect(lines, source)
+    if det.format == "tardis_csv" and det.kind == "trades" and "liquidations" in name.name.lower():
+        det = Detected("tardis_csv", "liquidations")  # same columns as trades; Tardis names the file
     if det.format == "binance_csv":
         hint_path = str(parent / name.name) if parent else str(name)
         symbol = symbol or _symbol_from_name(name.name)

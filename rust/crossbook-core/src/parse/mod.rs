@@ -7,6 +7,7 @@
 pub mod binance;
 pub mod binance_csv;
 pub mod common;
+pub mod csv;
 pub mod hyperliquid;
 pub mod lines;
 pub mod tardis;
