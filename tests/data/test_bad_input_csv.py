@@ -12,20 +12,15 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import crossbook
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
+import crossbook
 from crossbook.data import readers
 
-FIXTURES = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "real"
-    / "nautilus-tardis-binance-fixtures"
-)
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "nautilus-tardis-binance-fixtures"
 
 QUOTES_HEADER = "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount\n"
 TRADES_HEADER = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
@@ -59,9 +54,7 @@ def test_wrong_column_count_binance_csv(tmp_path: Path) -> None:
 
 
 def test_nan_price_names_the_field(tmp_path: Path) -> None:
-    p = _write(
-        tmp_path, "t.csv", TRADES_HEADER + "bitmex,XBTUSD,1583020803145000,1583020803307160,1,sell,NaN,2152\n"
-    )
+    p = _write(tmp_path, "t.csv", TRADES_HEADER + "bitmex,XBTUSD,1583020803145000,1583020803307160,1,sell,NaN,2152\n")
     with pytest.raises(crossbook.InvalidValueError) as ei:
         readers.read(p)
     assert str(ei.value) == f'{p}: line 2: field "price": NaN or infinite value (got "NaN")'
@@ -71,9 +64,7 @@ def test_nan_price_names_the_field(tmp_path: Path) -> None:
 def test_nan_in_binance_book_ticker(tmp_path: Path) -> None:
     good = "1,27077.3,19.35,27077.4,8.6,1684237787209,1684237787214\n"
     p = _write(tmp_path, "BTCUSDT-bookTicker-2024-01-01.csv", good + good.replace("27077.4", "nan"))
-    with pytest.raises(
-        crossbook.InvalidValueError, match=rf'^{re.escape(str(p))}: line 2: field "best_ask_price"'
-    ):
+    with pytest.raises(crossbook.InvalidValueError, match=rf'^{re.escape(str(p))}: line 2: field "best_ask_price"'):
         readers.read(p)
 
 
@@ -204,7 +195,5 @@ def test_parquet_nan_price(tmp_path: Path) -> None:
         }
     )
     pq.write_table(table, p)
-    with pytest.raises(
-        crossbook.InvalidValueError, match=rf"^{re.escape(str(p))}: row 2: field 'price': NaN"
-    ):
+    with pytest.raises(crossbook.InvalidValueError, match=rf"^{re.escape(str(p))}: row 2: field 'price': NaN"):
         readers.read(p)

@@ -13,16 +13,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
 from crossbook.data import readers
 from crossbook.data.schema import TABLES
 
-FIXTURES = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "real"
-    / "nautilus-tardis-binance-fixtures"
-)
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "nautilus-tardis-binance-fixtures"
 needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"real data folder {FIXTURES} is absent")
 
 # file → (table, rows); SOURCES.md: test_kit 9999 each, tardis 10–15 rows (snapshots: rows × levels),
@@ -266,8 +261,7 @@ def test_gzipped_csv_gives_identical_tables(tmp_path: Path, name: str) -> None:
 # ---- data.binance.vision CSVs, written in each documented shape (exchange-formats.md §1.5) ----
 
 HEADERS = {
-    "bookTicker": "update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,"
-    "transaction_time,event_time",
+    "bookTicker": "update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,transaction_time,event_time",
     "aggTrades": "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker",
     "trades": "id,price,qty,quote_qty,time,is_buyer_maker",
     "metrics": "create_time,symbol,sum_open_interest,sum_open_interest_value,"

@@ -94,13 +94,7 @@ def _tardis_kind(cols: list[str], source: str) -> str:
 def _headerless_binance_kind(cells: list[str]) -> str | None:
     """Shape rules for data.binance.vision CSVs without a header row."""
     n = len(cells)
-    if (
-        n == 7
-        and _INT.match(cells[0])
-        and _BOOL.match(cells[6])
-        and _INT.match(cells[3])
-        and _INT.match(cells[5])
-    ):
+    if n == 7 and _INT.match(cells[0]) and _BOOL.match(cells[6]) and _INT.match(cells[3]) and _INT.match(cells[5]):
         return "aggTrades"  # id, price, qty, first_id, last_id, time, is_buyer_maker
     if n == 8 and _INT.match(cells[0]) and _BOOL.match(cells[6]) and _BOOL.match(cells[7]):
         return "aggTrades"  # spot: ..., is_buyer_maker, is_best_match

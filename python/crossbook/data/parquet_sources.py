@@ -26,6 +26,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
 from crossbook import _core
 from crossbook.data.instruments import PX_SCALE, QTY_SCALE
 from crossbook.data.schema import SCHEMAS

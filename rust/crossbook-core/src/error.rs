@@ -8,11 +8,7 @@ use thiserror::Error;
 pub enum CoreError {
     /// A line that is not valid for its format (bad JSON, wrong column count, missing field).
     #[error("line {line}: malformed {what}: {msg}")]
-    Malformed {
-        line: u64,
-        what: &'static str,
-        msg: String,
-    },
+    Malformed { line: u64, what: &'static str, msg: String },
 
     /// A well-formed message whose type this reader does not know.
     #[error("line {line}: unknown message type {kind:?}")]
@@ -20,12 +16,7 @@ pub enum CoreError {
 
     /// A field whose value is not acceptable: NaN text, a negative size, an unparsable number.
     #[error("line {line}: field {field:?}: {reason} (got {text:?})")]
-    InvalidValue {
-        line: u64,
-        field: String,
-        text: String,
-        reason: &'static str,
-    },
+    InvalidValue { line: u64, field: String, text: String, reason: &'static str },
 
     /// The file's receive clock went backwards.
     #[error("line {line}: timestamp going backwards ({ts_ns} ns < previous {prev_ns} ns)")]
@@ -33,25 +24,14 @@ pub enum CoreError {
 
     /// A compressed stream ended early (a recorder killed mid-write, a partial download).
     #[error("truncated {container} stream after line {line}: {msg}")]
-    Truncated {
-        container: &'static str,
-        line: u64,
-        msg: String,
-    },
+    Truncated { container: &'static str, line: u64, msg: String },
 
     /// An order-book update does not chain to the previous one.
     #[error(
         "sequence gap in {symbol} at update {index}: expected {rule}, got first={first} prev={prev} \
          (last applied update id {last})"
     )]
-    SequenceGap {
-        symbol: String,
-        index: u64,
-        rule: &'static str,
-        first: i64,
-        prev: i64,
-        last: i64,
-    },
+    SequenceGap { symbol: String, index: u64, rule: &'static str, first: i64, prev: i64, last: i64 },
 
     /// Arguments that cannot be used (empty arrays, mismatched lengths, unknown option).
     #[error("{0}")]

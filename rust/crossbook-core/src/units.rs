@@ -154,8 +154,7 @@ pub fn parse_scaled(text: &[u8], exp: u32) -> Result<i64, DecimalError> {
                 return Err(DecimalError::Overflow);
             }
         } else {
-            mant.checked_mul(10i128.pow(shift.unsigned_abs()))
-                .ok_or(DecimalError::Overflow)?
+            mant.checked_mul(10i128.pow(shift.unsigned_abs())).ok_or(DecimalError::Overflow)?
         }
     } else if shift < -36 {
         0
@@ -172,10 +171,7 @@ pub fn parse_scaled(text: &[u8], exp: u32) -> Result<i64, DecimalError> {
 /// # Errors
 /// As [`parse_scaled`]; NaN and infinities are rejected.
 pub fn parse_f64(text: &[u8]) -> Result<f64, DecimalError> {
-    let t = std::str::from_utf8(text)
-        .map_err(|_| DecimalError::Invalid)?
-        .trim()
-        .trim_matches('"');
+    let t = std::str::from_utf8(text).map_err(|_| DecimalError::Invalid)?.trim().trim_matches('"');
     if t.is_empty() {
         return Err(DecimalError::Empty);
     }
@@ -255,12 +251,7 @@ pub fn parse_iso8601_ns(text: &[u8]) -> Result<i64, DecimalError> {
         }
         Ok(v)
     };
-    if t[4] != b'-'
-        || t[7] != b'-'
-        || !(t[10] == b'T' || t[10] == b' ')
-        || t[13] != b':'
-        || t[16] != b':'
-    {
+    if t[4] != b'-' || t[7] != b'-' || !(t[10] == b'T' || t[10] == b' ') || t[13] != b':' || t[16] != b':' {
         return Err(DecimalError::Invalid);
     }
     let (y, mo, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
@@ -324,22 +315,13 @@ mod tests {
         assert_eq!(parse_scaled(b"1.2.3", 8), Err(DecimalError::Invalid));
         assert_eq!(parse_scaled(b"12a", 8), Err(DecimalError::Invalid));
         assert_eq!(parse_scaled(b".", 8), Err(DecimalError::Invalid));
-        assert_eq!(
-            parse_scaled(b"99999999999999999999", 8),
-            Err(DecimalError::Overflow)
-        );
+        assert_eq!(parse_scaled(b"99999999999999999999", 8), Err(DecimalError::Overflow));
     }
 
     #[test]
     fn timestamp_units_by_magnitude() {
-        assert_eq!(
-            epoch_to_ns(1_723_161_255_088_169_167),
-            1_723_161_255_088_169_167
-        );
-        assert_eq!(
-            epoch_to_ns(1_723_161_255_088_169),
-            1_723_161_255_088_169_000
-        );
+        assert_eq!(epoch_to_ns(1_723_161_255_088_169_167), 1_723_161_255_088_169_167);
+        assert_eq!(epoch_to_ns(1_723_161_255_088_169), 1_723_161_255_088_169_000);
         assert_eq!(epoch_to_ns(1_723_161_255_088), 1_723_161_255_088_000_000);
         assert_eq!(epoch_to_ns(1_723_161_255), 1_723_161_255_000_000_000);
     }
@@ -347,14 +329,8 @@ mod tests {
     #[test]
     fn iso8601() {
         // 2024-01-01T12:00:01.138942031 UTC
-        assert_eq!(
-            parse_iso8601_ns(b"2024-01-01T12:00:01.138942031"),
-            Ok(1_704_110_401_138_942_031)
-        );
-        assert_eq!(
-            parse_iso8601_ns(b"2025-10-07 00:00:00"),
-            Ok(1_759_795_200_000_000_000)
-        );
+        assert_eq!(parse_iso8601_ns(b"2024-01-01T12:00:01.138942031"), Ok(1_704_110_401_138_942_031));
+        assert_eq!(parse_iso8601_ns(b"2025-10-07 00:00:00"), Ok(1_759_795_200_000_000_000));
         assert!(parse_iso8601_ns(b"2025-13-07 00:00:00").is_err());
     }
 }

@@ -25,61 +25,18 @@ pub fn tables_to_py(py: Python<'_>, t: Tables) -> PyResult<Bound<'_, PyDict>> {
         skipped.append((s.line, s.kind, s.message.as_str()))?;
     }
     let lines = t.lines;
-    let Tables {
-        bbo,
-        book,
-        trade,
-        ticker,
-        liquidation,
-        ..
-    } = t;
-    out.set_item(
-        "bbo",
-        cols!(
-            py,
-            out,
-            bbo,
-            [
-                symbol,
-                ts_exchange,
-                ts_local,
-                bid_px,
-                bid_qty,
-                ask_px,
-                ask_qty,
-                seq
-            ]
-        ),
-    )?;
+    let Tables { bbo, book, trade, ticker, liquidation, .. } = t;
+    out.set_item("bbo", cols!(py, out, bbo, [symbol, ts_exchange, ts_local, bid_px, bid_qty, ask_px, ask_qty, seq]))?;
     out.set_item(
         "book",
         cols!(
             py,
             out,
             book,
-            [
-                symbol,
-                ts_exchange,
-                ts_local,
-                side,
-                px,
-                qty,
-                is_snapshot,
-                seq_first,
-                seq_last,
-                seq_prev
-            ]
+            [symbol, ts_exchange, ts_local, side, px, qty, is_snapshot, seq_first, seq_last, seq_prev]
         ),
     )?;
-    out.set_item(
-        "trade",
-        cols!(
-            py,
-            out,
-            trade,
-            [symbol, ts_exchange, ts_local, px, qty, aggressor, trade_id]
-        ),
-    )?;
+    out.set_item("trade", cols!(py, out, trade, [symbol, ts_exchange, ts_local, px, qty, aggressor, trade_id]))?;
     out.set_item(
         "ticker",
         cols!(
@@ -100,15 +57,7 @@ pub fn tables_to_py(py: Python<'_>, t: Tables) -> PyResult<Bound<'_, PyDict>> {
             ]
         ),
     )?;
-    out.set_item(
-        "liquidation",
-        cols!(
-            py,
-            out,
-            liquidation,
-            [symbol, ts_exchange, ts_local, side, px, qty]
-        ),
-    )?;
+    out.set_item("liquidation", cols!(py, out, liquidation, [symbol, ts_exchange, ts_local, side, px, qty]))?;
     out.set_item("symbols", symbols)?;
     out.set_item("venues", venues)?;
     out.set_item("skipped", skipped)?;

@@ -6,77 +6,33 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
-create_exception!(
-    crossbook._core,
-    CrossbookError,
-    PyException,
-    "Root of every crossbook error."
-);
-create_exception!(
-    crossbook._core,
-    ParseError,
-    CrossbookError,
-    "A source file could not be read; names file and line."
-);
-create_exception!(
-    crossbook._core,
-    MalformedLineError,
-    ParseError,
-    "A line is not valid for its format."
-);
-create_exception!(
-    crossbook._core,
-    UnknownMessageError,
-    ParseError,
-    "A message type the reader does not know."
-);
+create_exception!(crossbook._core, CrossbookError, PyException, "Root of every crossbook error.");
+create_exception!(crossbook._core, ParseError, CrossbookError, "A source file could not be read; names file and line.");
+create_exception!(crossbook._core, MalformedLineError, ParseError, "A line is not valid for its format.");
+create_exception!(crossbook._core, UnknownMessageError, ParseError, "A message type the reader does not know.");
 create_exception!(
     crossbook._core,
     InvalidValueError,
     ParseError,
     "A field holds NaN, a negative size or a non-number."
 );
-create_exception!(
-    crossbook._core,
-    TimestampOrderError,
-    ParseError,
-    "The receive clock of a file went backwards."
-);
-create_exception!(
-    crossbook._core,
-    TruncatedFileError,
-    ParseError,
-    "A compressed file ends early."
-);
-create_exception!(
-    crossbook._core,
-    UnknownFormatError,
-    ParseError,
-    "The file content matches no known format."
-);
+create_exception!(crossbook._core, TimestampOrderError, ParseError, "The receive clock of a file went backwards.");
+create_exception!(crossbook._core, TruncatedFileError, ParseError, "A compressed file ends early.");
+create_exception!(crossbook._core, UnknownFormatError, ParseError, "The file content matches no known format.");
 create_exception!(
     crossbook._core,
     SequenceGapError,
     CrossbookError,
     "An order-book update does not chain to the previous one."
 );
-create_exception!(
-    crossbook._core,
-    InvalidInputError,
-    CrossbookError,
-    "Arguments that cannot be used."
-);
+create_exception!(crossbook._core, InvalidInputError, CrossbookError, "Arguments that cannot be used.");
 
 /// A core error with the source it came from (a file path, or "" when not from a file).
 pub struct Located<'a>(pub CoreError, pub &'a str);
 
 impl From<Located<'_>> for PyErr {
     fn from(Located(e, source): Located<'_>) -> PyErr {
-        let msg = if source.is_empty() {
-            e.to_string()
-        } else {
-            format!("{source}: {e}")
-        };
+        let msg = if source.is_empty() { e.to_string() } else { format!("{source}: {e}") };
         let err = match &e {
             CoreError::Malformed { .. } => MalformedLineError::new_err(msg),
             CoreError::UnknownMessage { .. } => UnknownMessageError::new_err(msg),

@@ -16,25 +16,13 @@ pub fn hy_contrast<'py>(
     y: PyReadonlyArray1<'py, f64>,
     lags_ns: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (tx, xv, ty, yv, lags) = (
-        t_x.as_slice()?,
-        x.as_slice()?,
-        t_y.as_slice()?,
-        y.as_slice()?,
-        lags_ns.as_slice()?,
-    );
-    let out = py
-        .detach(|| hayashi_yoshida::hy_contrast(tx, xv, ty, yv, lags))
-        .map_err(CoreErr)?;
+    let (tx, xv, ty, yv, lags) = (t_x.as_slice()?, x.as_slice()?, t_y.as_slice()?, y.as_slice()?, lags_ns.as_slice()?);
+    let out = py.detach(|| hayashi_yoshida::hy_contrast(tx, xv, ty, yv, lags)).map_err(CoreErr)?;
     Ok(out.into_pyarray(py))
 }
 
 /// (raw[lags, blocks], nx[blocks], ny[blocks])
-type BlockArrays<'py> = (
-    Bound<'py, PyArray2<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-);
+type BlockArrays<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 /// Per-block raw HY contrast for a block bootstrap: returns (raw[lags, blocks], nx[blocks], ny[blocks]).
 #[pyfunction]
@@ -47,21 +35,9 @@ pub fn hy_contrast_blocks<'py>(
     lags_ns: PyReadonlyArray1<'py, i64>,
     n_blocks: usize,
 ) -> PyResult<BlockArrays<'py>> {
-    let (tx, xv, ty, yv, lags) = (
-        t_x.as_slice()?,
-        x.as_slice()?,
-        t_y.as_slice()?,
-        y.as_slice()?,
-        lags_ns.as_slice()?,
-    );
-    let b = py
-        .detach(|| hayashi_yoshida::hy_contrast_blocks(tx, xv, ty, yv, lags, n_blocks))
-        .map_err(CoreErr)?;
+    let (tx, xv, ty, yv, lags) = (t_x.as_slice()?, x.as_slice()?, t_y.as_slice()?, y.as_slice()?, lags_ns.as_slice()?);
+    let b = py.detach(|| hayashi_yoshida::hy_contrast_blocks(tx, xv, ty, yv, lags, n_blocks)).map_err(CoreErr)?;
     let raw = numpy::ndarray::Array2::from_shape_vec((lags.len(), b.n_blocks), b.raw)
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-    Ok((
-        raw.into_pyarray(py),
-        b.nx.into_pyarray(py),
-        b.ny.into_pyarray(py),
-    ))
+    Ok((raw.into_pyarray(py), b.nx.into_pyarray(py), b.ny.into_pyarray(py)))
 }

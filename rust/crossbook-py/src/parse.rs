@@ -27,28 +27,14 @@ pub fn parse_source<'py>(
     let fmt = Format::from_name(format).map_err(CoreErr)?;
     let on_error = OnError::from_name(errors).map_err(CoreErr)?;
     let bytes = data.as_bytes();
-    let opts = parse::Options {
-        on_error,
-        kind,
-        venue,
-        symbol,
-    };
-    let tables = py
-        .detach(|| parse::parse(bytes, fmt, &opts))
-        .map_err(|e| Located(e, source))?;
+    let opts = parse::Options { on_error, kind, venue, symbol };
+    let tables = py.detach(|| parse::parse(bytes, fmt, &opts)).map_err(|e| Located(e, source))?;
     tables_to_py(py, tables)
 }
 
 /// The first `n` lines of plain, gzip or lz4 bytes, decompressing only what is needed.
 #[pyfunction]
 #[pyo3(signature = (data, n=5))]
-pub fn head_lines<'py>(
-    py: Python<'py>,
-    data: &Bound<'py, PyBytes>,
-    n: usize,
-) -> Vec<Bound<'py, PyBytes>> {
-    parse::head(data.as_bytes(), n)
-        .iter()
-        .map(|l| PyBytes::new(py, l))
-        .collect()
+pub fn head_lines<'py>(py: Python<'py>, data: &Bound<'py, PyBytes>, n: usize) -> Vec<Bound<'py, PyBytes>> {
+    parse::head(data.as_bytes(), n).iter().map(|l| PyBytes::new(py, l)).collect()
 }

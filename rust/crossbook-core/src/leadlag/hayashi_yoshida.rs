@@ -30,19 +30,13 @@ impl Ticks {
     /// [`CoreError::InvalidInput`] for mismatched lengths, unsorted times or non-finite values.
     pub fn new(name: &str, t: &[i64], v: &[f64]) -> Result<Self> {
         if t.len() != v.len() {
-            return Err(CoreError::InvalidInput(format!(
-                "{name}: {} timestamps but {} values",
-                t.len(),
-                v.len()
-            )));
+            return Err(CoreError::InvalidInput(format!("{name}: {} timestamps but {} values", t.len(), v.len())));
         }
         let mut ot = Vec::with_capacity(t.len());
         let mut ov: Vec<f64> = Vec::with_capacity(v.len());
         for (k, (&ti, &vi)) in t.iter().zip(v).enumerate() {
             if !vi.is_finite() {
-                return Err(CoreError::InvalidInput(format!(
-                    "{name}: value at index {k} is not finite ({vi})"
-                )));
+                return Err(CoreError::InvalidInput(format!("{name}: value at index {k} is not finite ({vi})")));
             }
             match ot.last() {
                 Some(&last) if ti < last => {
@@ -72,15 +66,7 @@ impl Ticks {
 /// Raw (unnormalised) contrast at one lag, accumulated per block of x intervals: `out[block[i]] +=`
 /// the products of x interval `i`. `dx[i]` is the increment over (tx[i], tx[i+1]]; `cy` is the prefix
 /// sum of y increments (`cy[j+1] - cy[j] = dy[j]` over (ty[j], ty[j+1]]).
-fn contrast_at(
-    tx: &[i64],
-    dx: &[f64],
-    ty: &[i64],
-    cy: &[f64],
-    lag: i64,
-    block: &[usize],
-    out: &mut [f64],
-) {
+fn contrast_at(tx: &[i64], dx: &[f64], ty: &[i64], cy: &[f64], lag: i64, block: &[usize], out: &mut [f64]) {
     let m = ty.len().saturating_sub(1); // number of y intervals
     if m == 0 {
         return;
@@ -169,9 +155,7 @@ pub fn hy_contrast_blocks(
     n_blocks: usize,
 ) -> Result<BlockContrast> {
     if n_blocks == 0 {
-        return Err(CoreError::InvalidInput(
-            "n_blocks must be at least 1".into(),
-        ));
+        return Err(CoreError::InvalidInput("n_blocks must be at least 1".into()));
     }
     let Some(p) = prepare(tx, x, ty, y)? else {
         return Ok(BlockContrast {
@@ -183,10 +167,7 @@ pub fn hy_contrast_blocks(
     };
     let t0 = p.sx.t[0];
     let span = p.sx.t[p.sx.t.len() - 1] - t0 + 1;
-    let bx: Vec<usize> = p.sx.t[..p.dx.len()]
-        .iter()
-        .map(|&t| block_index(t, t0, span, n_blocks))
-        .collect();
+    let bx: Vec<usize> = p.sx.t[..p.dx.len()].iter().map(|&t| block_index(t, t0, span, n_blocks)).collect();
     let mut nx = vec![0.0; n_blocks];
     for (i, d) in p.dx.iter().enumerate() {
         nx[bx[i]] += d * d;
@@ -203,12 +184,7 @@ pub fn hy_contrast_blocks(
             out
         })
         .collect();
-    Ok(BlockContrast {
-        raw: rows.concat(),
-        nx,
-        ny,
-        n_blocks,
-    })
+    Ok(BlockContrast { raw: rows.concat(), nx, ny, n_blocks })
 }
 
 /// Normalised HY contrast of x against y at each lag in `lags` (ns; positive = x leads y).
@@ -283,11 +259,7 @@ mod tests {
         let fast = hy_contrast(&tx, &x, &ty, &y, &lags).unwrap();
         for (k, &lag) in lags.iter().enumerate() {
             let slow = hy_brute(&tx, &x, &ty, &y, lag);
-            assert!(
-                (fast[k] - slow).abs() < 1e-12,
-                "lag {lag}: {} vs {slow}",
-                fast[k]
-            );
+            assert!((fast[k] - slow).abs() < 1e-12, "lag {lag}: {} vs {slow}", fast[k]);
         }
     }
 
@@ -316,10 +288,7 @@ mod tests {
         }
         let lags: Vec<i64> = (-300..=300).collect();
         let c = hy_contrast(&t, &p, &ty, &y, &lags).unwrap();
-        let best = lags[c
-            .iter()
-            .enumerate()
-            .fold(0, |b, (i, v)| if *v > c[b] { i } else { b })];
+        let best = lags[c.iter().enumerate().fold(0, |b, (i, v)| if *v > c[b] { i } else { b })];
         assert!((best - lag).abs() <= 60, "argmax {best}");
     }
 
@@ -328,10 +297,7 @@ mod tests {
         let tx: Vec<i64> = (0..200).map(|i| i * 7).collect();
         let ty: Vec<i64> = (0..120).map(|i| i * 11 + 3).collect();
         let x: Vec<f64> = tx.iter().map(|&t| ((t as f64) * 0.37).sin()).collect();
-        let y: Vec<f64> = ty
-            .iter()
-            .map(|&t| ((t as f64 - 20.0) * 0.37).sin())
-            .collect();
+        let y: Vec<f64> = ty.iter().map(|&t| ((t as f64 - 20.0) * 0.37).sin()).collect();
         let lags = [-30i64, 0, 20, 45];
         let whole = hy_contrast(&tx, &x, &ty, &y, &lags).unwrap();
         let b = hy_contrast_blocks(&tx, &x, &ty, &y, &lags, 6).unwrap();

@@ -29,10 +29,7 @@ pub fn ts_prefix(line: &[u8], line_no: u64) -> Result<(i64, &[u8])> {
             return Err(CoreError::Malformed {
                 line: line_no,
                 what: "capture line",
-                msg: format!(
-                    "local timestamp {:?} is not an integer",
-                    String::from_utf8_lossy(digits)
-                ),
+                msg: format!("local timestamp {:?} is not an integer", String::from_utf8_lossy(digits)),
             });
         }
         v = v * 10 + i64::from(c - b'0');
@@ -54,11 +51,7 @@ impl Monotonic {
     pub fn check(&mut self, ts: i64, line: u64) -> Result<()> {
         if let Some(prev) = self.last {
             if ts < prev {
-                return Err(CoreError::TimestampBackwards {
-                    line,
-                    prev_ns: prev,
-                    ts_ns: ts,
-                });
+                return Err(CoreError::TimestampBackwards { line, prev_ns: prev, ts_ns: ts });
             }
         }
         self.last = Some(ts);
@@ -152,35 +145,15 @@ mod tests {
         assert_eq!(rest, b"{\"a\":1}");
         let (ts, _) = ts_prefix(b"1723161255088169 {}", 1).unwrap_or((0, b""));
         assert_eq!(ts, 1_723_161_255_088_169_000);
-        assert!(matches!(
-            ts_prefix(b"{\"a\":1}", 7),
-            Err(CoreError::Malformed { line: 7, .. })
-        ));
+        assert!(matches!(ts_prefix(b"{\"a\":1}", 7), Err(CoreError::Malformed { line: 7, .. })));
     }
 
     #[test]
     fn typed_value_errors() {
-        assert!(matches!(
-            size(b"-1.0", "q", 3),
-            Err(CoreError::InvalidValue {
-                line: 3,
-                reason: "negative size",
-                ..
-            })
-        ));
-        assert!(matches!(
-            price(b"NaN", "p", 4),
-            Err(CoreError::InvalidValue { line: 4, .. })
-        ));
+        assert!(matches!(size(b"-1.0", "q", 3), Err(CoreError::InvalidValue { line: 3, reason: "negative size", .. })));
+        assert!(matches!(price(b"NaN", "p", 4), Err(CoreError::InvalidValue { line: 4, .. })));
         let mut m = Monotonic::default();
         assert!(m.check(10, 1).is_ok());
-        assert!(matches!(
-            m.check(9, 2),
-            Err(CoreError::TimestampBackwards {
-                line: 2,
-                prev_ns: 10,
-                ts_ns: 9
-            })
-        ));
+        assert!(matches!(m.check(9, 2), Err(CoreError::TimestampBackwards { line: 2, prev_ns: 10, ts_ns: 9 })));
     }
 }

@@ -99,11 +99,7 @@ where
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Err(CoreError::Truncated {
-                    container: kind.name(),
-                    line: line_no,
-                    msg: e.to_string(),
-                });
+                return Err(CoreError::Truncated { container: kind.name(), line: line_no, msg: e.to_string() });
             }
         };
         if n == 0 {
@@ -162,11 +158,7 @@ mod tests {
             });
             (n, v)
         };
-        let want = vec![
-            (1, b"a 1".to_vec()),
-            (2, b"b 2".to_vec()),
-            (4, b"c 3".to_vec()),
-        ];
+        let want = vec![(1, b"a 1".to_vec()), (2, b"b 2".to_vec()), (4, b"c 3".to_vec())];
         assert_eq!(collect(text), (Ok(4), want.clone()));
         assert_eq!(collect(&gz(text)), (Ok(4), want.clone()));
         let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::new());
@@ -177,9 +169,7 @@ mod tests {
 
     #[test]
     fn truncated_gzip_reports_the_last_complete_line() {
-        let text: Vec<u8> = (0..20_000)
-            .flat_map(|i| format!("line {i}\n").into_bytes())
-            .collect();
+        let text: Vec<u8> = (0..20_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
         let z = gz(&text);
         let cut = &z[..z.len() / 2];
         let mut seen = 0u64;
@@ -188,9 +178,7 @@ mod tests {
             Ok(())
         });
         match r {
-            Err(CoreError::Truncated {
-                container, line, ..
-            }) => {
+            Err(CoreError::Truncated { container, line, .. }) => {
                 assert_eq!(container, "gzip");
                 assert_eq!(line, seen);
                 assert!(seen > 100 && seen < 20_000);

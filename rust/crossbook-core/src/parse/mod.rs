@@ -35,9 +35,7 @@ impl OnError {
         match name {
             "raise" => Ok(Self::Raise),
             "skip" => Ok(Self::Skip),
-            other => Err(CoreError::InvalidInput(format!(
-                "errors must be 'raise' or 'skip', got {other:?}"
-            ))),
+            other => Err(CoreError::InvalidInput(format!("errors must be 'raise' or 'skip', got {other:?}"))),
         }
     }
 
@@ -49,11 +47,7 @@ impl OnError {
         match r {
             Ok(()) => Ok(()),
             Err(e) if self == Self::Skip && !matches!(e, CoreError::InvalidInput(_)) => {
-                tables.skipped.push(Skip {
-                    line: e.line().unwrap_or(0),
-                    kind: e.kind(),
-                    message: e.to_string(),
-                });
+                tables.skipped.push(Skip { line: e.line().unwrap_or(0), kind: e.kind(), message: e.to_string() });
                 Ok(())
             }
             Err(e) => Err(e),
@@ -107,12 +101,7 @@ pub struct Options<'a> {
 
 impl Default for Options<'_> {
     fn default() -> Self {
-        Self {
-            on_error: OnError::Raise,
-            kind: None,
-            venue: None,
-            symbol: None,
-        }
+        Self { on_error: OnError::Raise, kind: None, venue: None, symbol: None }
     }
 }
 
@@ -123,9 +112,7 @@ impl Default for Options<'_> {
 pub fn parse(data: &[u8], format: Format, opts: &Options<'_>) -> Result<Tables> {
     match format {
         Format::BinanceWs => binance::parse(data, opts),
-        Format::HyperliquidWs | Format::HyperliquidArchive => {
-            hyperliquid::parse(data, format, opts)
-        }
+        Format::HyperliquidWs | Format::HyperliquidArchive => hyperliquid::parse(data, format, opts),
         Format::TardisCsv => tardis::parse(data, opts),
         Format::BinanceCsv => binance_csv::parse(data, opts),
     }
