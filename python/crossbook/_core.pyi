@@ -2,6 +2,9 @@
 
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 __version__: str
 
 class CrossbookError(Exception): ...
@@ -31,4 +34,27 @@ def hy_contrast(
     t_y: npt.NDArray[np.int64],
     y: npt.NDArray[np.float64],
     lags_ns: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]: ...
+def jump_study(
+    t_a: npt.NDArray[np.int64],
+    p_a: npt.NDArray[np.float64],
+    t_b: npt.NDArray[np.int64],
+    p_b: npt.NDArray[np.float64],
+    threshold: float,
+    window_ns: int,
+    grid_ns: int | None = None,
+    span: int = 1,
+    shifts_ns: npt.NDArray[np.int64] | None = None,
+    n_shifts: int = 20,
+) -> dict[str, Any]: ...
+def xcorr_grid(
+    t_a: npt.NDArray[np.int64],
+    p_a: npt.NDArray[np.float64],
+    t_b: npt.NDArray[np.int64],
+    p_b: npt.NDArray[np.float64],
+    grid_ns: int,
+    lags: npt.NDArray[np.int64],
+) -> dict[str, Any]: ...
+def xcorr_aligned(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], lags: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float64]: ...
