@@ -33,7 +33,7 @@ from crossbook.leadlag_study import xcorr_aligned
 class PriceData:
     """A price series: timestamps (any sortable type: int ns, datetimes) and prices (> 0)."""
 
-    timestamps: Sequence[Any] | npt.ArrayLike
+    timestamps: Sequence[Any]
     prices: Sequence[float] | npt.ArrayLike
 
     @classmethod

@@ -35,9 +35,7 @@ fn jumps_dict<'py>(py: Python<'py>, j: Jumps, partner: Vec<i64>) -> PyResult<Bou
 }
 
 fn count_column(b: &[Summary], f: fn(&Summary) -> usize) -> Vec<i64> {
-    b.iter()
-        .map(|s| i64::try_from(f(s)).unwrap_or(i64::MAX))
-        .collect()
+    b.iter().map(|s| i64::try_from(f(s)).unwrap_or(i64::MAX)).collect()
 }
 
 /// Jumps of A and B (native ticks, or a forward-filled grid when `grid_ns` is given), their
@@ -64,42 +62,16 @@ pub fn jump_study<'py>(
         Some(a) => Some(a.as_slice()?.to_vec()),
         None => None,
     };
-    let params = JumpParams {
-        threshold,
-        window_ns,
-        grid_ns,
-        span,
-        shifts_ns: shifts,
-        n_shifts,
-    };
-    let (ta, pa, tb, pb) = (
-        t_a.as_slice()?,
-        p_a.as_slice()?,
-        t_b.as_slice()?,
-        p_b.as_slice()?,
-    );
-    let st = py
-        .detach(|| jumps::jump_study(ta, pa, tb, pb, &params))
-        .map_err(CoreErr)?;
+    let params = JumpParams { threshold, window_ns, grid_ns, span, shifts_ns: shifts, n_shifts };
+    let (ta, pa, tb, pb) = (t_a.as_slice()?, p_a.as_slice()?, t_b.as_slice()?, p_b.as_slice()?);
+    let st = py.detach(|| jumps::jump_study(ta, pa, tb, pb, &params)).map_err(CoreErr)?;
     let out = PyDict::new(py);
     out.set_item("summary", summary_dict(py, &st.summary)?)?;
     let base = PyDict::new(py);
-    base.set_item(
-        "paired",
-        count_column(&st.baseline, |s| s.paired).into_pyarray(py),
-    )?;
-    base.set_item(
-        "a_leads_b",
-        count_column(&st.baseline, |s| s.a_leads_b).into_pyarray(py),
-    )?;
-    base.set_item(
-        "b_leads_a",
-        count_column(&st.baseline, |s| s.b_leads_a).into_pyarray(py),
-    )?;
-    base.set_item(
-        "simultaneous",
-        count_column(&st.baseline, |s| s.simultaneous).into_pyarray(py),
-    )?;
+    base.set_item("paired", count_column(&st.baseline, |s| s.paired).into_pyarray(py))?;
+    base.set_item("a_leads_b", count_column(&st.baseline, |s| s.a_leads_b).into_pyarray(py))?;
+    base.set_item("b_leads_a", count_column(&st.baseline, |s| s.b_leads_a).into_pyarray(py))?;
+    base.set_item("simultaneous", count_column(&st.baseline, |s| s.simultaneous).into_pyarray(py))?;
     out.set_item("baseline", base)?;
     out.set_item("shifts_ns", st.shifts_ns.into_pyarray(py))?;
     out.set_item("a", jumps_dict(py, st.a, st.pairing.a_partner)?)?;
@@ -119,22 +91,11 @@ pub fn xcorr_grid<'py>(
     grid_ns: i64,
     lags: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (ta, pa, tb, pb, l) = (
-        t_a.as_slice()?,
-        p_a.as_slice()?,
-        t_b.as_slice()?,
-        p_b.as_slice()?,
-        lags.as_slice()?,
-    );
-    let r = py
-        .detach(|| xcorr::xcorr_grid(ta, pa, tb, pb, grid_ns, l))
-        .map_err(CoreErr)?;
+    let (ta, pa, tb, pb, l) = (t_a.as_slice()?, p_a.as_slice()?, t_b.as_slice()?, p_b.as_slice()?, lags.as_slice()?);
+    let r = py.detach(|| xcorr::xcorr_grid(ta, pa, tb, pb, grid_ns, l)).map_err(CoreErr)?;
     let out = PyDict::new(py);
     out.set_item("corr", r.corr.into_pyarray(py))?;
-    let n: Vec<i64> =
-        r.n.iter()
-            .map(|&v| i64::try_from(v).unwrap_or(i64::MAX))
-            .collect();
+    let n: Vec<i64> = r.n.iter().map(|&v| i64::try_from(v).unwrap_or(i64::MAX)).collect();
     out.set_item("n", n.into_pyarray(py))?;
     out.set_item("len", r.len)?;
     out.set_item("start_ns", r.start_ns)?;
@@ -151,8 +112,6 @@ pub fn xcorr_aligned<'py>(
     lags: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (xs, ys, l) = (x.as_slice()?, y.as_slice()?, lags.as_slice()?);
-    let out = py
-        .detach(|| xcorr::xcorr_aligned(xs, ys, l))
-        .map_err(CoreErr)?;
+    let out = py.detach(|| xcorr::xcorr_aligned(xs, ys, l)).map_err(CoreErr)?;
     Ok(out.into_pyarray(py))
 }

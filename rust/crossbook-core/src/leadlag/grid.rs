@@ -23,10 +23,7 @@ pub fn ceil_div(t: i64, g: i64) -> i64 {
 /// forward-filled grid is constant. `grid_ns` must be > 0.
 #[must_use]
 pub fn to_grid(ticks: &Ticks, grid_ns: i64) -> Ticks {
-    let mut out = Ticks {
-        t: Vec::with_capacity(ticks.t.len()),
-        v: Vec::with_capacity(ticks.v.len()),
-    };
+    let mut out = Ticks { t: Vec::with_capacity(ticks.t.len()), v: Vec::with_capacity(ticks.v.len()) };
     for (&t, &v) in ticks.t.iter().zip(&ticks.v) {
         let g = ceil_div(t, grid_ns).saturating_mul(grid_ns);
         if out.t.last() == Some(&g) {
@@ -59,12 +56,8 @@ pub struct SparseReturns {
 #[must_use]
 pub fn grid_returns(ticks: &Ticks, grid_ns: i64, k_start: i64, k_end: i64) -> SparseReturns {
     let g = to_grid(ticks, grid_ns);
-    let len = usize::try_from(k_end - k_start).unwrap_or(0);
-    let mut out = SparseReturns {
-        idx: Vec::new(),
-        r: Vec::new(),
-        len,
-    };
+    let len = usize::try_from(k_end.saturating_sub(k_start)).unwrap_or(0);
+    let mut out = SparseReturns { idx: Vec::new(), r: Vec::new(), len };
     for q in 1..g.t.len() {
         let k = g.t[q] / grid_ns;
         if k <= k_start {
@@ -90,14 +83,8 @@ mod tests {
 
     #[test]
     fn grid_cells_and_returns() {
-        assert_eq!(
-            (ceil_div(10, 10), ceil_div(11, 10), ceil_div(-5, 10)),
-            (1, 2, 0)
-        );
-        let ticks = Ticks {
-            t: vec![3, 10, 14, 17, 41],
-            v: vec![1.0, 2.0, 3.0, 4.0, 6.0],
-        };
+        assert_eq!((ceil_div(10, 10), ceil_div(11, 10), ceil_div(-5, 10)), (1, 2, 0));
+        let ticks = Ticks { t: vec![3, 10, 14, 17, 41], v: vec![1.0, 2.0, 3.0, 4.0, 6.0] };
         let g = to_grid(&ticks, 10);
         assert_eq!(g.t, vec![10, 20, 50]);
         assert_eq!(g.v, vec![2.0, 4.0, 6.0]);

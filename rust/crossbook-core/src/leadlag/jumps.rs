@@ -36,9 +36,7 @@ const THRESHOLD_SLACK: f64 = 1e-12;
 /// that is not finite and positive.
 pub fn log_ticks(name: &str, t: &[i64], p: &[f64]) -> Result<Ticks> {
     if t.is_empty() || p.is_empty() {
-        return Err(CoreError::InvalidInput(format!(
-            "{name}: empty series (no ticks)"
-        )));
+        return Err(CoreError::InvalidInput(format!("{name}: empty series (no ticks)")));
     }
     if let Some(k) = p.iter().position(|&x| !(x.is_finite() && x > 0.0)) {
         return Err(CoreError::InvalidInput(format!(
@@ -165,27 +163,17 @@ fn as_i64(i: usize) -> i64 {
 /// Pair A's and B's jumps with window `window_ns` (see the module docs for the rule). O(n + m).
 #[must_use]
 pub fn pair_jumps(a: &Jumps, b: &Jumps, window_ns: i64) -> Pairing {
-    let mut pairing = Pairing {
-        a_partner: vec![-1; a.len()],
-        b_partner: vec![-1; b.len()],
-    };
+    let mut pairing = Pairing { a_partner: vec![-1; a.len()], b_partner: vec![-1; b.len()] };
     // open (unpaired) jumps per market and sign, in time order: [market][sign up?]
     let mut open: [[VecDeque<usize>; 2]; 2] = Default::default();
     let (mut i, mut j) = (0usize, 0usize);
     while i < a.len() || j < b.len() {
         let take_a = j >= b.len() || (i < a.len() && a.t[i] <= b.t[j]);
-        let (me, k, s, sign) = if take_a {
-            (0usize, i, a.t[i], a.sign[i])
-        } else {
-            (1usize, j, b.t[j], b.sign[j])
-        };
+        let (me, k, s, sign) = if take_a { (0usize, i, a.t[i], a.sign[i]) } else { (1usize, j, b.t[j], b.sign[j]) };
         let other = 1 - me;
         let other_t = if other == 0 { &a.t } else { &b.t };
         let q = &mut open[other][usize::from(sign > 0)];
-        while q
-            .front()
-            .is_some_and(|&f| other_t[f] < s.saturating_sub(window_ns))
-        {
+        while q.front().is_some_and(|&f| other_t[f] < s.saturating_sub(window_ns)) {
             q.pop_front();
         }
         if let Some(leader) = q.pop_front() {
@@ -237,11 +225,7 @@ fn median_mean(mut v: Vec<f64>) -> (f64, f64) {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let med = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    };
+    let med = if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) };
     #[allow(clippy::cast_precision_loss)] // counts far below 2^52
     let mean = v.iter().sum::<f64>() / n as f64;
     (med, mean)
@@ -256,7 +240,7 @@ pub fn summarize(a: &Jumps, b: &Jumps, p: &Pairing) -> Summary {
         let Ok(jb) = usize::try_from(pj) else {
             continue;
         };
-        let d = b.t[jb] - a.t[i];
+        let d = b.t[jb].saturating_sub(a.t[i]);
         match d.cmp(&0) {
             std::cmp::Ordering::Greater => ab.push(d as f64),
             std::cmp::Ordering::Less => ba.push(-d as f64),
@@ -288,7 +272,9 @@ pub fn summarize(a: &Jumps, b: &Jumps, p: &Pairing) -> Summary {
 pub fn circular_shift(j: &Jumps, shift: i64, lo: i64, period: i64) -> Jumps {
     let mut rows: Vec<(i64, i8, f64)> = (0..j.len())
         .map(|k| {
-            let t = lo + (j.t[k] - lo + shift).rem_euclid(period.max(1));
+            // i128: a user's shift may be anywhere in i64; the result lies in [lo, lo + period)
+            let off = (i128::from(j.t[k]) - i128::from(lo) + i128::from(shift)).rem_euclid(i128::from(period.max(1)));
+            let t = lo.saturating_add(i64::try_from(off).unwrap_or(i64::MAX));
             (t, j.sign[k], j.ret[k])
         })
         .collect();
@@ -355,41 +341,23 @@ pub struct JumpStudy {
 /// # Errors
 /// [`CoreError::InvalidInput`] for bad series (see [`log_ticks`]), a threshold that is not
 /// finite and positive, a negative window or a grid step ≤ 0.
-pub fn jump_study(
-    ta: &[i64],
-    pa: &[f64],
-    tb: &[i64],
-    pb: &[f64],
-    params: &JumpParams,
-) -> Result<JumpStudy> {
+pub fn jump_study(ta: &[i64], pa: &[f64], tb: &[i64], pb: &[f64], params: &JumpParams) -> Result<JumpStudy> {
     if !(params.threshold.is_finite() && params.threshold > 0.0) {
-        return Err(CoreError::InvalidInput(format!(
-            "threshold must be finite and > 0 (got {})",
-            params.threshold
-        )));
+        return Err(CoreError::InvalidInput(format!("threshold must be finite and > 0 (got {})", params.threshold)));
     }
     if params.window_ns < 0 {
-        return Err(CoreError::InvalidInput(format!(
-            "window must be >= 0 ns (got {})",
-            params.window_ns
-        )));
+        return Err(CoreError::InvalidInput(format!("window must be >= 0 ns (got {})", params.window_ns)));
     }
     if matches!(params.grid_ns, Some(g) if g <= 0) {
-        return Err(CoreError::InvalidInput(
-            "grid step must be > 0 ns".to_string(),
-        ));
+        return Err(CoreError::InvalidInput("grid step must be > 0 ns".to_string()));
     }
     let sa = log_ticks("a", ta, pa)?;
     let sb = log_ticks("b", tb, pb)?;
     let (a, b) = match params.grid_ns {
-        None => (
-            native_jumps(&sa, params.threshold),
-            native_jumps(&sb, params.threshold),
-        ),
-        Some(g) => (
-            grid_jumps(&sa, g, params.span, params.threshold),
-            grid_jumps(&sb, g, params.span, params.threshold),
-        ),
+        None => (native_jumps(&sa, params.threshold), native_jumps(&sb, params.threshold)),
+        Some(g) => {
+            (grid_jumps(&sa, g, params.span, params.threshold), grid_jumps(&sb, g, params.span, params.threshold))
+        }
     };
     let pairing = pair_jumps(&a, &b, params.window_ns);
     let summary = summarize(&a, &b, &pairing);
@@ -404,10 +372,8 @@ pub fn jump_study(
             (k0.saturating_mul(g), (k1 - k0 + 1).saturating_mul(g), g)
         }
     };
-    let shifts_ns = params
-        .shifts_ns
-        .clone()
-        .unwrap_or_else(|| default_shifts(period, params.window_ns, params.n_shifts, step));
+    let shifts_ns =
+        params.shifts_ns.clone().unwrap_or_else(|| default_shifts(period, params.window_ns, params.n_shifts, step));
     let baseline = shifts_ns
         .par_iter()
         .map(|&d| {
@@ -415,14 +381,7 @@ pub fn jump_study(
             summarize(&a, &bs, &pair_jumps(&a, &bs, params.window_ns))
         })
         .collect();
-    Ok(JumpStudy {
-        a,
-        b,
-        pairing,
-        summary,
-        shifts_ns,
-        baseline,
-    })
+    Ok(JumpStudy { a, b, pairing, summary, shifts_ns, baseline })
 }
 
 #[cfg(test)]
@@ -482,10 +441,7 @@ mod tests {
         assert_eq!((s.jumps_a, s.jumps_b), (4, 4));
         assert_eq!(st.a.t, vec![10 * MS, 300 * MS, 500 * MS, 1030 * MS]);
         assert_eq!(st.a.sign, vec![1, -1, 1, 1]);
-        assert_eq!(
-            (s.paired, s.a_leads_b, s.b_leads_a, s.simultaneous),
-            (3, 2, 1, 0)
-        );
+        assert_eq!((s.paired, s.a_leads_b, s.b_leads_a, s.simultaneous), (3, 2, 1, 0));
         assert_eq!((s.noise_a, s.noise_b), (1, 1));
         assert_eq!(st.pairing.a_partner, vec![0, 1, -1, 3]);
         assert_eq!(st.pairing.b_partner, vec![0, 1, -1, 3]);
@@ -495,21 +451,14 @@ mod tests {
     }
 
     fn jumps(t: &[i64], sign: &[i8]) -> Jumps {
-        Jumps {
-            t: t.to_vec(),
-            sign: sign.to_vec(),
-            ret: sign.iter().map(|&s| f64::from(s) * 1e-3).collect(),
-        }
+        Jumps { t: t.to_vec(), sign: sign.to_vec(), ret: sign.iter().map(|&s| f64::from(s) * 1e-3).collect() }
     }
 
     #[test]
     fn fifo_each_jump_once_sign_window_and_ties() {
         // two leaders inside one window: first in, first out recovers the constant delay
         let p = pair_jumps(&jumps(&[0, 10], &[1, 1]), &jumps(&[80, 90], &[1, 1]), 100);
-        assert_eq!(
-            (p.a_partner.clone(), p.b_partner.clone()),
-            (vec![0, 1], vec![0, 1])
-        );
+        assert_eq!((p.a_partner.clone(), p.b_partner.clone()), (vec![0, 1], vec![0, 1]));
         // one leader, two candidate followers: the first follower takes it, the second is noise
         let p = pair_jumps(&jumps(&[0], &[1]), &jumps(&[50, 60], &[1, 1]), 100);
         assert_eq!(p.b_partner, vec![0, -1]);
@@ -517,19 +466,12 @@ mod tests {
         let p = pair_jumps(&jumps(&[0], &[1]), &jumps(&[50], &[-1]), 100);
         assert_eq!(p.a_partner, vec![-1]);
         // the window is inclusive: delay W pairs, W + 1 does not
-        let p = pair_jumps(
-            &jumps(&[0, 1000], &[1, -1]),
-            &jumps(&[100, 1101], &[1, -1]),
-            100,
-        );
+        let p = pair_jumps(&jumps(&[0, 1000], &[1, -1]), &jumps(&[100, 1101], &[1, -1]), 100);
         assert_eq!(p.a_partner, vec![0, -1]);
         // equal times: a simultaneous pair, neither leads
         let (a, b) = (jumps(&[5], &[-1]), jumps(&[5], &[-1]));
         let s = summarize(&a, &b, &pair_jumps(&a, &b, 100));
-        assert_eq!(
-            (s.paired, s.simultaneous, s.a_leads_b, s.b_leads_a),
-            (1, 1, 0, 0)
-        );
+        assert_eq!((s.paired, s.simultaneous, s.a_leads_b, s.b_leads_a), (1, 1, 0, 0));
         assert!(s.a_leads_median_ns.is_nan());
         // a jump that followed cannot lead: B@50 follows A@0, so A@120 finds no open B jump
         let p = pair_jumps(&jumps(&[0, 120], &[1, 1]), &jumps(&[50], &[1]), 100);
@@ -634,18 +576,13 @@ mod tests {
         let e = jump_study(&[2, 1], &[1.0, 2.0], &[1], &[1.0], &p).unwrap_err();
         assert!(e.to_string().contains("must be sorted"), "{e}");
         let e = jump_study(&[1], &[1.0], &[1, 2], &[1.0, 0.0], &p).unwrap_err();
-        assert!(e
-            .to_string()
-            .starts_with("b: price at index 1 must be finite and positive"));
+        assert!(e.to_string().starts_with("b: price at index 1 must be finite and positive"));
         let bad = params(0.0, 5, None, 1);
         assert!(jump_study(&[1], &[1.0], &[1], &[1.0], &bad).is_err());
         assert!(jump_study(&[1], &[1.0], &[1], &[1.0], &params(1e-3, 5, Some(0), 1)).is_err());
         // a single tick and a constant series: no jumps, NaN delays, baseline of zeros
         let st = jump_study(&[1], &[1.0], &[1, 2, 3], &[2.0; 3], &p).unwrap();
-        assert_eq!(
-            (st.summary.jumps_a, st.summary.jumps_b, st.summary.paired),
-            (0, 0, 0)
-        );
+        assert_eq!((st.summary.jumps_a, st.summary.jumps_b, st.summary.paired), (0, 0, 0));
         assert!(st.summary.a_leads_median_ns.is_nan());
         assert!(st.shifts_ns.is_empty()); // 3 ns of data cannot be shifted by 10·W
         assert!(st.baseline.is_empty());
@@ -660,5 +597,10 @@ mod tests {
         let j = circular_shift(&jumps(&[0, 5, 9], &[1, -1, 1]), 3, 0, 10);
         assert_eq!(j.t, vec![2, 3, 8]);
         assert_eq!(j.sign, vec![1, 1, -1]); // 9 wraps to 2, 0 → 3, 5 → 8
+                                            // extreme shifts neither overflow nor leave the period
+        let j = circular_shift(&jumps(&[0, 5, 9], &[1, -1, 1]), i64::MAX, 0, 10);
+        assert!(j.t.iter().all(|t| (0..10).contains(t)));
+        let j = circular_shift(&jumps(&[0, 5, 9], &[1, -1, 1]), i64::MIN, 0, 10);
+        assert!(j.t.iter().all(|t| (0..10).contains(t)));
     }
 }

@@ -116,48 +116,24 @@ fn corr_at(x: &Prepared, y: &Prepared, len: usize, tau: i64) -> (f64, usize) {
 ///
 /// # Errors
 /// [`CoreError::InvalidInput`] for bad series (see [`log_ticks`]) or `grid_ns` ≤ 0.
-pub fn xcorr_grid(
-    ta: &[i64],
-    pa: &[f64],
-    tb: &[i64],
-    pb: &[f64],
-    grid_ns: i64,
-    lags: &[i64],
-) -> Result<GridXcorr> {
+pub fn xcorr_grid(ta: &[i64], pa: &[f64], tb: &[i64], pb: &[f64], grid_ns: i64, lags: &[i64]) -> Result<GridXcorr> {
     if grid_ns <= 0 {
-        return Err(CoreError::InvalidInput(format!(
-            "grid step must be > 0 ns (got {grid_ns})"
-        )));
+        return Err(CoreError::InvalidInput(format!("grid step must be > 0 ns (got {grid_ns})")));
     }
     let sa = log_ticks("a", ta, pa)?;
     let sb = log_ticks("b", tb, pb)?;
     let k_start = ceil_div(sa.t[0].max(sb.t[0]), grid_ns);
-    let k_end = sa.t[sa.t.len() - 1]
-        .min(sb.t[sb.t.len() - 1])
-        .div_euclid(grid_ns);
+    let k_end = sa.t[sa.t.len() - 1].min(sb.t[sb.t.len() - 1]).div_euclid(grid_ns);
     let start_ns = k_start.saturating_mul(grid_ns);
     if k_end <= k_start {
-        return Ok(GridXcorr {
-            corr: vec![f64::NAN; lags.len()],
-            n: vec![0; lags.len()],
-            len: 0,
-            start_ns,
-        });
+        return Ok(GridXcorr { corr: vec![f64::NAN; lags.len()], n: vec![0; lags.len()], len: 0, start_ns });
     }
     let ra = grid_returns(&sa, grid_ns, k_start, k_end);
     let rb = grid_returns(&sb, grid_ns, k_start, k_end);
     let len = ra.len;
     let (xa, xb) = (Prepared::new(&ra), Prepared::new(&rb));
-    let (corr, n) = lags
-        .par_iter()
-        .map(|&tau| corr_at(&xa, &xb, len, tau))
-        .unzip();
-    Ok(GridXcorr {
-        corr,
-        n,
-        len,
-        start_ns,
-    })
+    let (corr, n) = lags.par_iter().map(|&tau| corr_at(&xa, &xb, len, tau)).unzip();
+    Ok(GridXcorr { corr, n, len, start_ns })
 }
 
 /// Pearson `corr(x_t, y_{t+τ})` for each lag τ in `lags` (periods; positive = x leads y) over two
@@ -182,17 +158,9 @@ pub fn xcorr_aligned(x: &[f64], y: &[f64], lags: &[i64]) -> Result<Vec<f64>> {
             if a >= len {
                 return f64::NAN;
             }
-            let (xs, ys) = if tau >= 0 {
-                (&x[..len - a], &y[a..])
-            } else {
-                (&x[a..], &y[..len - a])
-            };
-            let pairs: Vec<(f64, f64)> = xs
-                .iter()
-                .zip(ys)
-                .filter(|(u, v)| u.is_finite() && v.is_finite())
-                .map(|(&u, &v)| (u, v))
-                .collect();
+            let (xs, ys) = if tau >= 0 { (&x[..len - a], &y[a..]) } else { (&x[a..], &y[..len - a]) };
+            let pairs: Vec<(f64, f64)> =
+                xs.iter().zip(ys).filter(|(u, v)| u.is_finite() && v.is_finite()).map(|(&u, &v)| (u, v)).collect();
             pearson_two_pass(&pairs)
         })
         .collect())
@@ -235,12 +203,7 @@ mod tests {
         ((k0 + 1)..=k1).map(|k| v(k) - v(k - 1)).collect()
     }
 
-    fn walk(
-        rng: &mut rand_chacha::ChaCha8Rng,
-        n: usize,
-        t0: i64,
-        gap: (i64, i64),
-    ) -> (Vec<i64>, Vec<f64>) {
+    fn walk(rng: &mut rand_chacha::ChaCha8Rng, n: usize, t0: i64, gap: (i64, i64)) -> (Vec<i64>, Vec<f64>) {
         let mut t = vec![t0];
         let mut p = vec![100.0f64];
         for _ in 0..n {
@@ -265,13 +228,7 @@ mod tests {
         assert_eq!(got.start_ns, k0 * g);
         let want = xcorr_aligned(&da, &db, &lags).unwrap();
         for q in 0..lags.len() {
-            assert!(
-                (got.corr[q] - want[q]).abs() < 1e-9,
-                "lag {}: {} vs {}",
-                lags[q],
-                got.corr[q],
-                want[q]
-            );
+            assert!((got.corr[q] - want[q]).abs() < 1e-9, "lag {}: {} vs {}", lags[q], got.corr[q], want[q]);
             assert_eq!(got.n[q], da.len() - lags[q].unsigned_abs() as usize);
         }
     }
@@ -283,9 +240,7 @@ mod tests {
         let (ta, pa) = walk(&mut rng, 5000, 0, (1, 2));
         let tb: Vec<i64> = ta.iter().map(|t| t + 40).collect();
         let c = xcorr_grid(&ta, &pa, &tb, &pa, 1, &(-60..=60).collect::<Vec<_>>()).unwrap();
-        let best = (0..c.corr.len())
-            .max_by(|&i, &j| c.corr[i].total_cmp(&c.corr[j]))
-            .unwrap();
+        let best = (0..c.corr.len()).max_by(|&i, &j| c.corr[i].total_cmp(&c.corr[j])).unwrap();
         assert_eq!(best as i64 - 60, 40);
         assert!(c.corr[best] > 0.99);
         assert!(c.corr[60].abs() < 0.1); // lag 0
@@ -314,15 +269,7 @@ mod tests {
         assert!(r.corr.iter().all(|c| c.is_nan()) && r.n == vec![0, 0]);
         let r = xcorr_grid(&[5], &[1.0], &[0, 10], &[1.0, 2.0], 1, &[0]).unwrap();
         assert!(r.corr[0].is_nan());
-        let r = xcorr_grid(
-            &[0, 5, 10],
-            &[1.0; 3],
-            &[0, 3, 10],
-            &[1.0, 2.0, 3.0],
-            1,
-            &[0],
-        )
-        .unwrap();
+        let r = xcorr_grid(&[0, 5, 10], &[1.0; 3], &[0, 3, 10], &[1.0, 2.0, 3.0], 1, &[0]).unwrap();
         assert!(r.corr[0].is_nan() && r.n[0] == 10);
         assert!(xcorr_grid(&[0, 1], &[1.0, 2.0], &[0, 1], &[1.0, 2.0], 0, &[0]).is_err());
         assert!(xcorr_grid(&[], &[], &[0, 1], &[1.0, 2.0], 1, &[0]).is_err());
