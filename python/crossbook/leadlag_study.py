@@ -217,6 +217,8 @@ def jump_pairing(
         raise _core.InvalidInputError(f"threshold_bps must be finite and > 0 (got {threshold_bps})")
     if span < 1:
         raise _core.InvalidInputError(f"span must be >= 1 grid step (got {span})")
+    if n_shifts < 0:
+        raise _core.InvalidInputError(f"n_shifts must be >= 0 (got {n_shifts})")
     grid_ns = None if grid_ms is None else _ns(grid_ms, "grid_ms")
     if grid_ns is not None and grid_ns <= 0:
         raise _core.InvalidInputError(f"grid_ms must be > 0 (got {grid_ms})")

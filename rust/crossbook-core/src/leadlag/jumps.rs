@@ -29,6 +29,9 @@ use crate::error::{CoreError, Result};
 /// when `ln(p1) − ln(p0)` rounds just below it (log-return units).
 const THRESHOLD_SLACK: f64 = 1e-12;
 
+/// Largest grid return span accepted (grid steps); each tick costs O(span) on the grid.
+pub const MAX_SPAN: usize = 100_000;
+
 /// Validate a price series and return it as log prices with duplicate times collapsed to the last.
 ///
 /// # Errors
@@ -125,7 +128,7 @@ pub fn grid_jumps(ticks: &Ticks, grid_ns: i64, span: usize, threshold: f64) -> J
         g.v[pos.saturating_sub(1)]
     };
     let mut out = Jumps::default();
-    let mut next_k = k0 + s; // first grid index with a value `span` steps back
+    let mut next_k = k0.saturating_add(s); // first grid index with a value `span` steps back
     let mut last_jump: Option<(i64, i8)> = None; // (grid index, sign) of the last detection
     for &kj in &idx {
         let start = kj.max(next_k);
@@ -312,7 +315,7 @@ pub struct JumpParams {
     pub window_ns: i64,
     /// `None`: native ticks; `Some(g)`: forward-filled grid of step g ns
     pub grid_ns: Option<i64>,
-    /// grid return span in grid steps (ignored on native ticks); ≥ 1
+    /// grid return span in grid steps (ignored on native ticks); 1..=[`MAX_SPAN`]
     pub span: usize,
     /// explicit circular shifts of B (ns) for the chance baseline; `None` → [`default_shifts`]
     pub shifts_ns: Option<Vec<i64>>,
@@ -347,6 +350,12 @@ pub fn jump_study(ta: &[i64], pa: &[f64], tb: &[i64], pb: &[f64], params: &JumpP
     }
     if params.window_ns < 0 {
         return Err(CoreError::InvalidInput(format!("window must be >= 0 ns (got {})", params.window_ns)));
+    }
+    if !(1..=MAX_SPAN).contains(&params.span) {
+        return Err(CoreError::InvalidInput(format!(
+            "span must be between 1 and {MAX_SPAN} grid steps (got {})",
+            params.span
+        )));
     }
     if matches!(params.grid_ns, Some(g) if g <= 0) {
         return Err(CoreError::InvalidInput("grid step must be > 0 ns".to_string()));
@@ -580,6 +589,8 @@ mod tests {
         let bad = params(0.0, 5, None, 1);
         assert!(jump_study(&[1], &[1.0], &[1], &[1.0], &bad).is_err());
         assert!(jump_study(&[1], &[1.0], &[1], &[1.0], &params(1e-3, 5, Some(0), 1)).is_err());
+        let e = jump_study(&[1], &[1.0], &[1], &[1.0], &params(1e-3, 5, Some(1), 0)).unwrap_err();
+        assert_eq!(e.to_string(), "span must be between 1 and 100000 grid steps (got 0)");
         // a single tick and a constant series: no jumps, NaN delays, baseline of zeros
         let st = jump_study(&[1], &[1.0], &[1, 2, 3], &[2.0; 3], &p).unwrap();
         assert_eq!((st.summary.jumps_a, st.summary.jumps_b, st.summary.paired), (0, 0, 0));
