@@ -43,3 +43,26 @@ def hy_contrast_blocks(
     lags_ns: npt.NDArray[np.int64],
     n_blocks: int,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def jump_study(
+    t_a: npt.NDArray[np.int64],
+    p_a: npt.NDArray[np.float64],
+    t_b: npt.NDArray[np.int64],
+    p_b: npt.NDArray[np.float64],
+    threshold: float,
+    window_ns: int,
+    grid_ns: int | None = None,
+    span: int = 1,
+    shifts_ns: npt.NDArray[np.int64] | None = None,
+    n_shifts: int = 20,
+) -> dict[str, Any]: ...
+def xcorr_grid(
+    t_a: npt.NDArray[np.int64],
+    p_a: npt.NDArray[np.float64],
+    t_b: npt.NDArray[np.int64],
+    p_b: npt.NDArray[np.float64],
+    grid_ns: int,
+    lags: npt.NDArray[np.int64],
+) -> dict[str, Any]: ...
+def xcorr_aligned(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], lags: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]: ...

@@ -4,6 +4,7 @@
 
 mod convert;
 mod errors;
+mod jumps;
 mod leadlag;
 mod parse;
 
@@ -17,5 +18,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse::head_lines, m)?)?;
     m.add_function(wrap_pyfunction!(leadlag::hy_contrast, m)?)?;
     m.add_function(wrap_pyfunction!(leadlag::hy_contrast_blocks, m)?)?;
+    m.add_function(wrap_pyfunction!(jumps::jump_study, m)?)?;
+    m.add_function(wrap_pyfunction!(jumps::xcorr_grid, m)?)?;
+    m.add_function(wrap_pyfunction!(jumps::xcorr_aligned, m)?)?;
     Ok(())
 }

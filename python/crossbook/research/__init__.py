@@ -1,0 +1,1 @@
+"""Research pipelines built on the core engines: leader-vs-noise classification, cross-asset lead-lag."""
