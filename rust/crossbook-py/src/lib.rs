@@ -6,6 +6,7 @@ mod convert;
 mod errors;
 mod leadlag;
 mod parse;
+mod signals;
 
 use pyo3::prelude::*;
 
@@ -17,5 +18,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse::head_lines, m)?)?;
     m.add_function(wrap_pyfunction!(leadlag::hy_contrast, m)?)?;
     m.add_function(wrap_pyfunction!(leadlag::hy_contrast_blocks, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::weighted_mid, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::bipower_series, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::trade_window, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::trade_rate_ewma, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::obi_levels, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::obi_snapshots, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::depth_levels, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::depth_snapshots, m)?)?;
+    m.add_class::<signals::PyMicropriceModel>()?;
+    m.add_class::<signals::PyBipowerVol>()?;
+    m.add_class::<signals::PyTradeWindow>()?;
+    m.add_class::<signals::PyTradeRateEwma>()?;
     Ok(())
 }
