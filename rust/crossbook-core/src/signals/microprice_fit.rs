@@ -21,7 +21,12 @@
 //! guarantees: every transition `(s, b) → (s', b')` with move `ΔM` is also counted mirrored as
 //! `(s, n−1−b) → (s', n−1−b')` with move `−ΔM` (the paper's `(I, ΔM) → (1 − I, −ΔM)`), which makes
 //! `g(I) = −g(1 − I)`. Like the paper, transitions whose mid moves by more than `max_move_ticks` (default
-//! 1 tick) or that leave 1..=n_spread are dropped. The paper's notebook truncates the sum after a few
+//! 1 tick) or that leave 1..=n_spread are dropped. A state never seen as the origin of a transition has
+//! no row: it reads NaN in the table, and counts as `g = 0` for the states that move into it.
+//!
+//! Large- vs small-tick: the construction assumes the mid moves by at most about a tick per step (true
+//! for the paper's large-tick stocks). On small-tick crypto books (BTCUSDT perp: 0.1 USDT at 60 000) pick
+//! a short step so that few moves are dropped; `n_dropped` says how many were. The paper's notebook truncates the sum after a few
 //! terms; by default we sum to convergence (terms below 1e-12 ticks), and `n_terms > 0` truncates.
 
 use super::linalg::{mat_vec, solve_in_place};
