@@ -7,6 +7,7 @@ mod errors;
 mod jumps;
 mod leadlag;
 mod parse;
+mod signals;
 
 use pyo3::prelude::*;
 
@@ -21,5 +22,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jumps::jump_study, m)?)?;
     m.add_function(wrap_pyfunction!(jumps::xcorr_grid, m)?)?;
     m.add_function(wrap_pyfunction!(jumps::xcorr_aligned, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::weighted_mid, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::bipower_series, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::trade_window, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::trade_rate_ewma, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::obi_levels, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::obi_snapshots, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::depth_levels, m)?)?;
+    m.add_function(wrap_pyfunction!(signals::depth_snapshots, m)?)?;
+    m.add_class::<signals::PyMicropriceModel>()?;
+    m.add_class::<signals::PyBipowerVol>()?;
+    m.add_class::<signals::PyTradeWindow>()?;
+    m.add_class::<signals::PyTradeRateEwma>()?;
     Ok(())
 }
