@@ -119,6 +119,23 @@ where
     }
 }
 
+/// The first `n` non-empty lines of plain, gzip or lz4 bytes (for format detection). A stream
+/// cut before `n` lines gives what it has.
+#[must_use]
+pub fn head(data: &[u8], n: usize) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = Vec::with_capacity(n);
+    let stop = CoreError::InvalidInput(String::new());
+    let _ = for_each_line(data, |_, line| {
+        out.push(line.to_vec());
+        if out.len() >= n {
+            Err(stop.clone())
+        } else {
+            Ok(())
+        }
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,21 +186,4 @@ mod tests {
             other => panic!("expected Truncated, got {other:?}"),
         }
     }
-}
-
-/// The first `n` non-empty lines of plain, gzip or lz4 bytes (for format detection). A stream
-/// cut before `n` lines gives what it has.
-#[must_use]
-pub fn head(data: &[u8], n: usize) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = Vec::with_capacity(n);
-    let stop = CoreError::InvalidInput(String::new());
-    let _ = for_each_line(data, |_, line| {
-        out.push(line.to_vec());
-        if out.len() >= n {
-            Err(stop.clone())
-        } else {
-            Ok(())
-        }
-    });
-    out
 }
