@@ -6,8 +6,10 @@
 
 pub mod binance;
 pub mod binance_csv;
+pub mod chunked;
 pub mod common;
 pub mod hyperliquid;
+pub mod jsonmsg;
 pub mod lines;
 pub mod tardis;
 
