@@ -13,8 +13,8 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::chunked::{self, append_tables, Clock, LineReader};
-use super::common::{self, price, size};
-use super::jsonmsg::{from_line, required, Level, OneOrMany, Val};
+use super::common;
+use super::jsonmsg::{from_line, price, required, size, Level, OneOrMany, Val};
 use super::Options;
 use crate::error::{CoreError, Result};
 use crate::tables::Tables;
@@ -278,7 +278,7 @@ impl<'o> Reader<'o> {
         self.scratch.clear();
         for (side, lv, name) in [(1i8, bids, "b"), (-1i8, asks, "a")] {
             for [px, qty] in lv {
-                self.scratch.push((side, price(px.as_bytes(), name, no)?, size(qty.as_bytes(), name, no)?));
+                self.scratch.push((side, price(px, name, no)?, size(qty, name, no)?));
             }
         }
         Ok(())
@@ -317,8 +317,8 @@ impl<'o> Reader<'o> {
         if m.best_match.is_some() {
             self.ev.spot = true;
         }
-        let px = price(required(m.p, "p", WHAT, no)?.as_bytes(), "p", no)?;
-        let qty = size(required(m.q, "q", WHAT, no)?.as_bytes(), "q", no)?;
+        let px = price(required(m.p, "p", WHAT, no)?, "p", no)?;
+        let qty = size(required(m.q, "q", WHAT, no)?, "q", no)?;
         let buyer_maker = required(m.m, "m", WHAT, no)?;
         let ts_ex = m.time.or(m.event_time).map_or(ts, epoch_to_ns);
         let sym = self.symbol(s);
@@ -335,7 +335,7 @@ impl<'o> Reader<'o> {
 
     fn mark_price(&mut self, no: u64, ts: i64, m: &Msg<'_>) -> Result<()> {
         let s = required(m.s, "s", WHAT, no)?;
-        let mark = price(required(m.p, "p", WHAT, no)?.as_bytes(), "p", no)?;
+        let mark = price(required(m.p, "p", WHAT, no)?, "p", no)?;
         let index = common::opt_price(m.i.unwrap_or("").as_bytes(), "i", no)?;
         let funding = common::opt_rate(m.r.unwrap_or("").as_bytes(), "r", no)?;
         // delivery contracts send T = 0 (no funding)
@@ -374,13 +374,13 @@ impl<'o> Reader<'o> {
         // an average price of 0 means not filled yet: fall back to the order price
         let px = match o.ap.map(|ap| nonzero_price(ap, "o.ap", no)).transpose()?.flatten() {
             Some(ap) => ap,
-            None => price(required(o.p, "o.p", WHAT, no)?.as_bytes(), "o.p", no)?,
+            None => price(required(o.p, "o.p", WHAT, no)?, "o.p", no)?,
         };
         let filled = match o.z {
-            Some(z) => size(z.as_bytes(), "o.z", no)?,
+            Some(z) => size(z, "o.z", no)?,
             None => 0,
         };
-        let qty = if filled > 0 { filled } else { size(required(o.q, "o.q", WHAT, no)?.as_bytes(), "o.q", no)? };
+        let qty = if filled > 0 { filled } else { size(required(o.q, "o.q", WHAT, no)?, "o.q", no)? };
         let ts_ex = o.time.or(m.event_time).map_or(ts, epoch_to_ns);
         let sym = self.symbol(s);
         let c = &mut self.t.liquidation;
@@ -442,7 +442,7 @@ fn bbo_side(px: Option<&Val<'_>>, qty: Option<&str>, pf: &str, qf: &str, no: u64
         Some(_) => return Err(malformed(no, &format!("bookTicker field {pf:?} must be a price string"))),
         None => return Err(malformed(no, &format!("missing field {pf:?}"))),
     };
-    let qty = size(required(qty, qf, WHAT, no)?.as_bytes(), qf, no)?;
+    let qty = size(required(qty, qf, WHAT, no)?, qf, no)?;
     Ok((nonzero_price(px, pf, no)?.unwrap_or(MISSING_I64), qty))
 }
 
@@ -450,7 +450,7 @@ fn bbo_side(px: Option<&Val<'_>>, qty: Option<&str>, pf: &str, qf: &str, no: u64
 fn nonzero_price(text: &str, field: &str, no: u64) -> Result<Option<i64>> {
     match crate::units::parse_scaled(text.as_bytes(), crate::units::PX_EXP) {
         Ok(0) => Ok(None),
-        _ => price(text.as_bytes(), field, no).map(Some),
+        _ => price(text, field, no).map(Some),
     }
 }
 

@@ -11,8 +11,8 @@
 use serde::Deserialize;
 
 use super::chunked::{self, append_tables, Clock, LineReader};
-use super::common::{self, price, size};
-use super::jsonmsg::{from_line, required, OneOrMany};
+use super::common;
+use super::jsonmsg::{from_line, price, required, size, OneOrMany};
 use super::{Format, Options};
 use crate::error::{CoreError, Result};
 use crate::tables::Tables;
@@ -131,7 +131,7 @@ impl<'o> Reader<'o> {
         self.scratch.clear();
         for (side, list) in [(1i8, bids), (-1i8, asks)] {
             for lv in list {
-                self.scratch.push((side, price(lv.px.as_bytes(), "px", no)?, size(lv.sz.as_bytes(), "sz", no)?));
+                self.scratch.push((side, price(lv.px, "px", no)?, size(lv.sz, "sz", no)?));
             }
         }
         if self.scratch.is_empty() {
@@ -170,8 +170,8 @@ impl<'o> Reader<'o> {
                     })
                 }
             };
-            let px = price(required(d.px, "px", WHAT, no)?.as_bytes(), "px", no)?;
-            let qty = size(required(d.sz, "sz", WHAT, no)?.as_bytes(), "sz", no)?;
+            let px = price(required(d.px, "px", WHAT, no)?, "px", no)?;
+            let qty = size(required(d.sz, "sz", WHAT, no)?, "sz", no)?;
             required(d.tid, "tid", WHAT, no)?;
             required(d.coin, "coin", WHAT, no)?;
             self.scratch.push((side, px, qty));
@@ -199,7 +199,7 @@ impl<'o> Reader<'o> {
         };
         let side = |lv: &Option<Level<'_>>| -> Result<(i64, i64)> {
             match lv {
-                Some(l) => Ok((price(l.px.as_bytes(), "px", no)?, size(l.sz.as_bytes(), "sz", no)?)),
+                Some(l) => Ok((price(l.px, "px", no)?, size(l.sz, "sz", no)?)),
                 None => Ok((MISSING_I64, MISSING_I64)),
             }
         };
@@ -225,7 +225,7 @@ impl<'o> Reader<'o> {
         let oracle = common::opt_price(ctx.oracle_px.unwrap_or("").as_bytes(), "oraclePx", no)?;
         let funding = common::opt_rate(ctx.funding.unwrap_or("").as_bytes(), "funding", no)?;
         let oi = match ctx.open_interest {
-            Some(v) => size(v.as_bytes(), "openInterest", no)?,
+            Some(v) => size(v, "openInterest", no)?,
             None => MISSING_I64,
         };
         let sym = self.symbol(d.coin, no)?;

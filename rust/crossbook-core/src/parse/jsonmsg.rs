@@ -9,7 +9,9 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::common;
 use crate::error::CoreError;
+use crate::units::{pow10, PX_EXP, QTY_EXP};
 
 /// One `[price, qty]` level as sent by Binance (both decimal strings).
 pub type Level<'a> = [&'a str; 2];
@@ -105,6 +107,63 @@ pub fn required<T>(v: Option<T>, field: &str, what: &'static str, line: u64) -> 
     v.ok_or_else(|| CoreError::Malformed { line, what, msg: format!("missing field {field:?}") })
 }
 
+/// `value × 10^exp` of plain decimal text (`61800.20`: digits and at most one dot, no sign or
+/// exponent, at most 18 digits and at most `exp` decimals), or `None` for anything else — the
+/// exact general parser ([`crate::units::parse_scaled`]) then decides. This is the hot path of
+/// the JSON readers: every price and size Binance and Hyperliquid send has this shape.
+#[must_use]
+pub fn fast_scaled(text: &[u8], exp: u32) -> Option<i64> {
+    let mut v: u64 = 0;
+    let mut digits = 0u32;
+    let mut frac: Option<u32> = None;
+    for &c in text {
+        match c {
+            b'0'..=b'9' => {
+                v = v * 10 + u64::from(c - b'0');
+                digits += 1;
+                if digits > 18 {
+                    return None;
+                }
+                if let Some(f) = frac.as_mut() {
+                    *f += 1;
+                }
+            }
+            b'.' if frac.is_none() => frac = Some(0),
+            _ => return None,
+        }
+    }
+    let frac = frac.unwrap_or(0);
+    if digits == 0 || frac > exp {
+        return None;
+    }
+    let scaled = v.checked_mul(u64::try_from(pow10(exp - frac)).ok()?)?;
+    i64::try_from(scaled).ok()
+}
+
+/// A price (> 0) with the [`fast_scaled`] fast path; errors as [`common::price`].
+///
+/// # Errors
+/// [`CoreError::InvalidValue`] naming `field`.
+#[inline]
+pub fn price(text: &str, field: &str, line: u64) -> Result<i64, CoreError> {
+    match fast_scaled(text.as_bytes(), PX_EXP) {
+        Some(v) if v > 0 => Ok(v),
+        _ => common::price(text.as_bytes(), field, line),
+    }
+}
+
+/// A size (≥ 0) with the [`fast_scaled`] fast path; errors as [`common::size`].
+///
+/// # Errors
+/// [`CoreError::InvalidValue`] naming `field`.
+#[inline]
+pub fn size(text: &str, field: &str, line: u64) -> Result<i64, CoreError> {
+    match fast_scaled(text.as_bytes(), QTY_EXP) {
+        Some(v) => Ok(v),
+        None => common::size(text.as_bytes(), field, line),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +184,21 @@ mod tests {
         assert_eq!(m.b, Some(Val::Levels(vec![["1.5", "2"], ["1.4", "0"]])));
         let m: M = from_line(br#"{"b":12}"#, 1, "t").unwrap();
         assert_eq!(m.b, Some(Val::Int(12)));
+    }
+
+    #[test]
+    fn fast_decimal_path_agrees_with_the_exact_parser() {
+        for t in ["61800.20", "0.00000001", "105055.0", "1645", "0", ".5", "5.", "123456789.12345678", "0.000"] {
+            assert_eq!(fast_scaled(t.as_bytes(), 8), crate::units::parse_scaled(t.as_bytes(), 8).ok(), "{t}");
+        }
+        // shapes left to the exact parser
+        for t in ["", ".", "-1", "1e5", "NaN", "1.2.3", "0.000000015", "1234567890123456789", " 1"] {
+            assert_eq!(fast_scaled(t.as_bytes(), 8), None, "{t}");
+        }
+        assert_eq!(price("0.000000015", "p", 1), Ok(2));
+        assert!(matches!(price("0", "p", 2), Err(CoreError::InvalidValue { line: 2, .. })));
+        assert!(matches!(size("-1", "q", 3), Err(CoreError::InvalidValue { line: 3, .. })));
+        assert_eq!(size("0", "q", 3), Ok(0));
     }
 
     #[test]
