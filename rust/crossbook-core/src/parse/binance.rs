@@ -448,9 +448,13 @@ fn bbo_side(px: Option<&Val<'_>>, qty: Option<&str>, pf: &str, qf: &str, no: u64
 
 /// A price where `0` means "none": `Ok(None)` for zero, else as [`price`].
 fn nonzero_price(text: &str, field: &str, no: u64) -> Result<Option<i64>> {
-    match crate::units::parse_scaled(text.as_bytes(), crate::units::PX_EXP) {
-        Ok(0) => Ok(None),
-        _ => price(text, field, no).map(Some),
+    match super::jsonmsg::fast_scaled(text.as_bytes(), crate::units::PX_EXP) {
+        Some(0) => Ok(None),
+        Some(v) => Ok(Some(v)),
+        None => match crate::units::parse_scaled(text.as_bytes(), crate::units::PX_EXP) {
+            Ok(0) => Ok(None),
+            _ => price(text, field, no).map(Some),
+        },
     }
 }
 

@@ -1,4 +1,5 @@
-//! Running a line reader over a file, in parallel over chunks of lines when the bytes are plain.
+//! Running a line reader over a file: in parallel over chunks of lines when the bytes are plain,
+//! with decompression on a second thread when they are gzip or lz4 (see [`super::blocks`]).
 //!
 //! Results are identical to a sequential pass: chunks are cut at line ends, numbered from the
 //! line count of the chunks before them, and appended in file order. Whenever the parallel pass
@@ -8,6 +9,7 @@
 
 use rayon::prelude::*;
 
+use super::blocks::for_each_line_pipelined;
 use super::common::Monotonic;
 use super::lines::{for_each_line, Decoded};
 use super::OnError;
@@ -18,6 +20,8 @@ use crate::tables::Tables;
 const PARALLEL_MIN_BYTES: usize = 2 << 20;
 /// Target chunk size (bytes) of the parallel pass.
 const CHUNK_BYTES: usize = 1 << 20;
+/// Compressed inputs smaller than this (bytes) are decoded on the parsing thread.
+const PIPELINE_MIN_BYTES: usize = 256 << 10;
 
 /// A reader that consumes lines in order and can be appended to another one.
 pub trait LineReader: Send + Sized {
@@ -79,20 +83,25 @@ where
     R: LineReader,
     F: Fn() -> R + Sync,
 {
-    if Decoded::detect(data) == Decoded::Plain && data.len() >= PARALLEL_MIN_BYTES && rayon::current_num_threads() > 1 {
+    let kind = Decoded::detect(data);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if kind == Decoded::Plain && data.len() >= PARALLEL_MIN_BYTES && rayon::current_num_threads() > 1 {
         if let Some(r) = run_parallel(data, on_error, &make) {
             return Ok(r);
         }
     }
-    run_sequential(data, on_error, make())
+    let pipelined = kind != Decoded::Plain && data.len() >= PIPELINE_MIN_BYTES && cores > 1;
+    run_sequential(data, on_error, make(), pipelined)
 }
 
-fn run_sequential<R: LineReader>(data: &[u8], on_error: OnError, mut r: R) -> Result<R> {
-    let n = for_each_line(data, |no, line| {
+fn run_sequential<R: LineReader>(data: &[u8], on_error: OnError, mut r: R, pipelined: bool) -> Result<R> {
+    let each = |no: u64, line: &[u8]| {
         let res = r.line(no, line);
         on_error.handle(r.tables(), res)
-    });
-    // a truncated stream keeps its error even under skip, but the lines before it were read
+    };
+    let n =
+        if pipelined { for_each_line_pipelined(data, Decoded::detect(data), each) } else { for_each_line(data, each) };
+    // under skip, a truncated stream is one counted skip after the last complete line
     let n = match n {
         Ok(n) => n,
         Err(e @ crate::CoreError::Truncated { .. }) if on_error == OnError::Skip => {

@@ -6,6 +6,7 @@
 
 pub mod binance;
 pub mod binance_csv;
+pub mod blocks;
 pub mod chunked;
 pub mod common;
 pub mod hyperliquid;
