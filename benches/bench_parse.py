@@ -12,8 +12,10 @@ messages) is decompressed once in Python. Then, on the same machine in the same 
   builds one frame of nested structs; decimals stay strings, depth levels are not exploded);
 - ``polars + strip``: the same, with the prefix stripping done in Python inside the timing.
 
-Each is the median of ``--runs`` runs (lines/s = lines / median seconds). Prints a markdown row and
-writes ``benches/results/parse.json``. Usage: ``python benches/bench_parse.py [--runs 7]``.
+Each is the median of ``--runs`` interleaved runs (lines/s = lines / median wall seconds); CPU
+seconds over all threads are recorded too, as a measure of work that a busy machine distorts less.
+Prints a markdown row and writes ``benches/results/parse.json``.
+Usage: ``python benches/bench_parse.py [--runs 7]``.
 """
 
 from __future__ import annotations
@@ -41,14 +43,20 @@ DEFAULT_FILE = HERE.parent / ".." / "shared" / "data" / "real" / "binance-spot-u
 DEFAULT_FILE = DEFAULT_FILE / "btcusdt_20240808.gz"
 
 
-def timed(fn: Callable[[], object], runs: int) -> list[float]:
-    fn()  # warm-up (page cache, allocator, thread pools)
-    out = []
+def timed(contenders: dict[str, Callable[[], object]], runs: int) -> tuple[dict, dict]:
+    """Wall and CPU seconds of each contender per run. Runs are interleaved (one of each per
+    round), so a change in machine load hits every contender alike."""
+    for fn in contenders.values():
+        fn()  # warm-up (page cache, allocator, thread pools)
+    wall: dict[str, list[float]] = {k: [] for k in contenders}
+    cpu: dict[str, list[float]] = {k: [] for k in contenders}
     for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
+        for name, fn in contenders.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn()
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    return wall, cpu
 
 
 def strip_prefix(plain: bytes) -> bytes:
@@ -90,14 +98,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         plain_path = Path(tmp) / "capture.txt"
         plain_path.write_bytes(plain)
-        times = {
-            "crossbook": timed(lambda: _core.parse_source(plain, "binance_ws"), args.runs),
-            "crossbook_gzip": timed(lambda: _core.parse_source(raw, "binance_ws"), args.runs),
-            "crossbook_read": timed(lambda: read(plain_path), args.runs),
-            "polars": timed(lambda: pl.read_ndjson(io.BytesIO(stripped)), args.runs),
-            "polars_strip": timed(lambda: pl.read_ndjson(io.BytesIO(strip_prefix(plain))), args.runs),
-        }
-    median = {k: statistics.median(v) for k, v in times.items()}
+        wall, cpu = timed(
+            {
+                "crossbook": lambda: _core.parse_source(plain, "binance_ws"),
+                "crossbook_gzip": lambda: _core.parse_source(raw, "binance_ws"),
+                "crossbook_read": lambda: read(plain_path),
+                "polars": lambda: pl.read_ndjson(io.BytesIO(stripped)),
+                "polars_strip": lambda: pl.read_ndjson(io.BytesIO(strip_prefix(plain))),
+            },
+            args.runs,
+        )
+    median = {k: statistics.median(v) for k, v in wall.items()}
+    cpu_median = {k: statistics.median(v) for k, v in cpu.items()}
     rate = {k: lines / v for k, v in median.items()}
     result = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -112,9 +124,11 @@ def main() -> None:
         "polars_threads": pl.thread_pool_size(),
         "runs": args.runs,
         "median_s": median,
+        "median_cpu_s": cpu_median,
         "lines_per_s": rate,
         "ratio_vs_polars": rate["crossbook"] / rate["polars"],
         "ratio_vs_polars_strip": rate["crossbook"] / rate["polars_strip"],
+        "cpu_ratio_polars_over_crossbook": cpu_median["polars"] / cpu_median["crossbook"],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
@@ -128,7 +142,10 @@ def main() -> None:
         f"| {rate['polars']:,.0f} | {rate['polars_strip']:,.0f} "
         f"| {result['ratio_vs_polars']:.2f}× / {result['ratio_vs_polars_strip']:.2f}× |"
     )
-    print(f"(median of {args.runs} runs; 1-min load average {result['load_avg_1m']}; JSON: {args.out})")
+    cpu_txt = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in cpu_median.items())
+    print(f"CPU time per run (all threads): {cpu_txt}")
+    load = result["load_avg_1m"]
+    print(f"(median of {args.runs} interleaved runs; 1-min load average {load:.1f}; JSON: {args.out})")
 
 
 if __name__ == "__main__":
