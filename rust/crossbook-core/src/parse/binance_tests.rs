@@ -210,3 +210,16 @@ fn parallel_pass_equals_sequential_pass() {
 fn chunked_min() -> usize {
     2 << 20
 }
+
+#[test]
+fn array_payloads_and_delivery_mark_price() {
+    let line = r#"1723161255088169167 {"stream":"!markPrice@arr","data":[{"e":"markPriceUpdate","E":1723161256000,"s":"BTCUSD_240927","p":"62000.1","P":"62000","i":"61990.5","r":"","T":0},{"e":"markPriceUpdate","E":1723161256000,"s":"BTCUSD_PERP","p":"61800.2","i":"61790.5","r":"-0.0001","T":1723190400000}]}"#;
+    let t = run(line).unwrap();
+    assert_eq!(t.symbols, vec!["BTCUSD_240927", "BTCUSD_PERP"]);
+    assert_eq!(t.ticker.symbol, vec![0, 1]);
+    assert_eq!(t.ticker.mark_px, vec![6_200_010_000_000, 6_180_020_000_000]);
+    assert!(t.ticker.funding_rate[0].is_nan()); // delivery contract: no funding
+    assert!((t.ticker.funding_rate[1] + 0.0001).abs() < 1e-15);
+    assert_eq!(t.ticker.next_funding_ts, vec![MISSING_I64, 1_723_190_400_000_000_000]);
+    assert_eq!(t.venues, vec!["binance-delivery"]);
+}
