@@ -6,9 +6,12 @@
 
 pub mod binance;
 pub mod binance_csv;
+pub mod blocks;
+pub mod chunked;
 pub mod common;
 pub mod csv;
 pub mod hyperliquid;
+pub mod jsonmsg;
 pub mod lines;
 pub mod tardis;
 
