@@ -9,9 +9,10 @@ import re
 import zlib
 from pathlib import Path
 
-import crossbook
 import polars as pl
 import pytest
+
+import crossbook
 from crossbook.data.readers import read
 
 TICKER = (
@@ -77,9 +78,7 @@ def test_truncated_gzip_mid_line_of_small_file(tmp_path: Path) -> None:
 
 
 def test_malformed_json_line(tmp_path: Path) -> None:
-    p = write(
-        tmp_path, [ticker(0), ticker(1), "", f'{T0 + 5000} {{"stream":"btcusdt@bookTicker","data":{{"e":']
-    )
+    p = write(tmp_path, [ticker(0), ticker(1), "", f'{T0 + 5000} {{"stream":"btcusdt@bookTicker","data":{{"e":'])
     with pytest.raises(crossbook.MalformedLineError) as err:
         read(p)
     assert_names(err, p, 4)  # the blank line counts
@@ -97,12 +96,8 @@ def test_line_without_timestamp_prefix(tmp_path: Path) -> None:
 
 
 def test_unknown_message_type(tmp_path: Path) -> None:
-    kline = (
-        f'{T0 + 1500} {{"stream":"btcusdt@kline_1m","data":{{"e":"kline","E":1723161256313,"s":"BTCUSDT"}}}}'
-    )
-    p = write(
-        tmp_path, [ticker(0), ticker(1), kline, ticker(2), kline.replace(str(T0 + 1500), str(T0 + 2500))]
-    )
+    kline = f'{T0 + 1500} {{"stream":"btcusdt@kline_1m","data":{{"e":"kline","E":1723161256313,"s":"BTCUSDT"}}}}'
+    p = write(tmp_path, [ticker(0), ticker(1), kline, ticker(2), kline.replace(str(T0 + 1500), str(T0 + 2500))])
     with pytest.raises(crossbook.UnknownMessageError) as err:
         read(p)
     assert_names(err, p, 3)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
+
 from crossbook.data.readers import read
 
 BINANCE = "binance-spot-usdm-coinm-20240808"
@@ -213,9 +214,7 @@ def test_hyperliquid_ws_capture(real_file) -> None:
 
 
 def test_hyperliquid_archive_lz4(real_file) -> None:
-    path = real_file(
-        "hyperliquid-archive-l2book-20240101", "market_data", "20240101", "12", "l2Book", "BTC.lz4"
-    )
+    path = real_file("hyperliquid-archive-l2book-20240101", "market_data", "20240101", "12", "l2Book", "BTC.lz4")
     t = read(path)
     assert t.sources == {str(path): "hyperliquid_archive"}
     book = t["book"]
