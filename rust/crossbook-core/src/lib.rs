@@ -12,6 +12,7 @@
 
 pub mod error;
 pub mod parse;
+pub mod sim;
 pub mod tables;
 pub mod units;
 

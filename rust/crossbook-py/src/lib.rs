@@ -3,6 +3,7 @@
 mod convert;
 mod errors;
 mod parse;
+mod sim;
 
 use pyo3::prelude::*;
 
@@ -12,5 +13,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(parse::parse_source, m)?)?;
     m.add_function(wrap_pyfunction!(parse::head_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(sim::simulate_market, m)?)?;
+    m.add_function(wrap_pyfunction!(sim::sim_default_config, m)?)?;
     Ok(())
 }
