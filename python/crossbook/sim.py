@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crossbook import _core
 from crossbook.data.readers import Tables, _to_tables
@@ -144,7 +144,9 @@ class SimConfig(BaseModel):
         None, description="lag per regime, ms (missing regimes use lag_ms)"
     )
     beta: float = Field(1.0, gt=0, le=10, description="transmission: follower log move = β × leader log move")
-    follower_basis_bps: float = Field(1.5, description="follower mid premium over the leader at the start, bp")
+    follower_basis_bps: float = Field(
+        1.5, description="follower mid premium over the leader at the start, bp"
+    )
     follower_noise_bps: float = Field(0.3, ge=0, description="std of the follower's OU log-mid noise, bp")
     follower_noise_tau_s: float = Field(5.0, gt=0, description="mean reversion time of that noise, s")
     price: float = Field(60_000.0, gt=0, description="initial leader mid, quote currency")
@@ -178,7 +180,9 @@ class SimConfig(BaseModel):
     follower_lot: float = Field(0.00001, gt=0, description="follower lot size, base units")
     follower_block_ms: float = Field(80.0, ge=1, description="mean follower block interval, ms")
     follower_block_jitter: float = Field(0.25, ge=0, lt=1, description="block interval jitter, fraction (±)")
-    follower_book_interval_ms: float = Field(500.0, ge=1, description="min time between follower snapshots, ms")
+    follower_book_interval_ms: float = Field(
+        500.0, ge=1, description="min time between follower snapshots, ms"
+    )
     follower_levels: int = Field(20, ge=1, le=100, description="levels per side in follower snapshots")
     follower_touch_qty: float = Field(0.5, gt=0, description="mean follower touch size, base units")
     arb_threshold_bps: float = Field(1.5, ge=0, description="in-flight leader move that draws arbitrage, bp")
@@ -189,12 +193,24 @@ class SimConfig(BaseModel):
         10_000.0, ge=0, description="follower open interest at the start, base units"
     )
 
+    @field_validator("transition")
+    @classmethod
+    def _stochastic_4x4(cls, m: list[list[float]]) -> list[list[float]]:
+        if len(m) != 4 or any(len(row) != 4 for row in m):
+            raise ValueError("transition must be a 4×4 matrix (quiet, trending, volatile, cascade)")
+        for name, row in zip(REGIMES, m, strict=True):
+            if any(p < 0 or p > 1 for p in row) or abs(sum(row) - 1) > 1e-6:
+                raise ValueError(f"transition row {name!r} must hold probabilities summing to 1, got {row}")
+        return m
+
     def lag_table(self) -> dict[str, dict[str, float]]:
         """Causal lag in ms per regime and direction (``{"quiet": {"up": .., "down": ..}, ...}``)."""
         by = self.lag_by_regime or {}
         up = (self.lag_ms_up if self.lag_ms_up is not None else self.lag_ms) - self.lag_ms
         down = (self.lag_ms_down if self.lag_ms_down is not None else self.lag_ms) - self.lag_ms
-        return {r: {"up": by.get(r, self.lag_ms) + up, "down": by.get(r, self.lag_ms) + down} for r in REGIMES}
+        return {
+            r: {"up": by.get(r, self.lag_ms) + up, "down": by.get(r, self.lag_ms) + down} for r in REGIMES
+        }
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -251,14 +267,17 @@ class SimResult:
         shares = " ".join(f"{r} {t['regime_share'][r]:.0%}" for r in REGIMES)
         rows = ", ".join(f"{k}={v:,}" for k, v in self.tables.counts().items())
         return (
-            f"SimResult({t['minutes']:g} min, seed={t['seed']}: {t['leader_venue']}/{t['leader_symbol']} leads "
+            f"SimResult({t['minutes']:g} min, seed={t['seed']}: "
+            f"{t['leader_venue']}/{t['leader_symbol']} leads "
             f"{t['follower_venue']}/{t['follower_symbol']} by {t['lag_ms']:g} ms causal, "
             f"{t['lag_ms_local']:.1f} ms on ts_local, {t['lag_ms_exchange']:g} ms on ts_exchange, "
             f"beta={t['beta']:g}; regimes {shares}; rows {rows})"
         )
 
 
-def simulate(minutes: float = 30, seed: int = 7, lag_ms: float = 150, beta: float = 1.0, **more: Any) -> SimResult:
+def simulate(
+    minutes: float = 30, seed: int = 7, lag_ms: float = 150, beta: float = 1.0, **more: Any
+) -> SimResult:
     """Simulate a leader and a follower venue with known lead-lag; see the module doc.
 
     ``more`` overrides any other :class:`SimConfig` field, e.g. ``lag_ms_up=100, lag_ms_down=200``,
@@ -280,7 +299,9 @@ def simulate(minutes: float = 30, seed: int = 7, lag_ms: float = 150, beta: floa
             "symbol": trade["symbol"],
             "trade_id": trade["trade_id"],
             "ts_local": trade["ts_local"],
-            "label": pl.Series("label", LABELS, dtype=pl.String).gather(pl.Series(raw["labels"]).cast(pl.UInt32)),
+            "label": pl.Series("label", LABELS, dtype=pl.String).gather(
+                pl.Series(raw["labels"]).cast(pl.UInt32)
+            ),
         }
     )
     seg = raw["segments"]
@@ -315,4 +336,13 @@ def simulate(minutes: float = 30, seed: int = 7, lag_ms: float = 150, beta: floa
     )
 
 
-__all__ = ["LABELS", "REGIMES", "RegimeParams", "RegimeSet", "SimConfig", "SimResult", "make_config", "simulate"]
+__all__ = [
+    "LABELS",
+    "REGIMES",
+    "RegimeParams",
+    "RegimeSet",
+    "SimConfig",
+    "SimResult",
+    "make_config",
+    "simulate",
+]
