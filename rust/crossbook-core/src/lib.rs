@@ -14,6 +14,7 @@ pub mod error;
 pub mod leadlag;
 pub mod parse;
 pub mod signals;
+pub mod sim;
 pub mod tables;
 pub mod units;
 

@@ -8,6 +8,7 @@ mod jumps;
 mod leadlag;
 mod parse;
 mod signals;
+mod sim;
 
 use pyo3::prelude::*;
 
@@ -34,5 +35,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<signals::PyBipowerVol>()?;
     m.add_class::<signals::PyTradeWindow>()?;
     m.add_class::<signals::PyTradeRateEwma>()?;
+    m.add_function(wrap_pyfunction!(sim::simulate_market, m)?)?;
+    m.add_function(wrap_pyfunction!(sim::sim_default_config, m)?)?;
     Ok(())
 }
