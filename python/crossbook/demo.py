@@ -73,10 +73,27 @@ def _market(ctx: DemoContext) -> None:
     ctx.report.add(market_section(ctx.tables, grids))
 
 
+def _leadlag(ctx: DemoContext) -> None:
+    from crossbook.leadlag_analysis import analyze
+    from crossbook.report.sections_leadlag import leadlag_section
+
+    tr = ctx.truth
+    an = analyze(
+        ctx.tables,
+        f"{tr['leader_venue']}:{tr['leader_symbol']}",
+        f"{tr['follower_venue']}:{tr['follower_symbol']}",
+        truth=tr,
+    )
+    ctx.extra["leadlag"] = an
+    ctx.summary["leadlag"] = an.summary()
+    ctx.report.add(leadlag_section(an))
+
+
 STEPS: list[Step] = [
     ("simulate the market", _simulate),
     ("ingest into the store", _store),
     ("rebuild books and draw the market", _market),
+    ("measure lead-lag", _leadlag),
 ]
 
 

@@ -183,7 +183,7 @@ class Store:
         if table not in SCHEMAS:
             raise KeyError(f"unknown table {table!r}; tables are {list(TABLES)}")
         if not any((self.root / table).rglob("*.parquet")):
-            return pl.LazyFrame(schema=SCHEMAS[table])
+            return pl.LazyFrame(schema={**SCHEMAS[table], "date": pl.Date})
         glob = str(self.root / table / "**" / "*.parquet")
         return pl.scan_parquet(glob, hive_partitioning=True).select(list(SCHEMAS[table]) + ["date"])
 
