@@ -171,8 +171,8 @@ def analyze(
     n_boot: int = 200,
     price: Price = "mid",
     jump_threshold_bps: float | None = None,
-    jump_window_ms: float = 1000.0,
-    grid_ms: float = 10.0,
+    jump_window_ms: float | None = None,
+    grid_ms: float | None = None,
     classifier: bool = True,
     truth: dict[str, Any] | None = None,
 ) -> LeadLagAnalysis:
@@ -181,8 +181,9 @@ def analyze(
     - ``hayashi_yoshida``: HY contrast on native ticks, lags ±``max_lag_ms`` every ``step_ms``;
     - ``jumps_native`` / ``jumps_grid``: the asynchronous study's jump pairing (threshold
       ``jump_threshold_bps``, default: the 99th percentile of the leader's absolute mid-change
-      returns, so both venues' jump counts stay comparable across instruments; window
-      ``jump_window_ms``; grid ``grid_ms`` with the study's 3-step span) — its ``lag_ms`` is the median
+      returns; window ``jump_window_ms``, default 2·|HY lag| + 2·(follower's median update gap), at
+      least 5 ms (the study's window) and at most ``max_lag_ms``; grid ``grid_ms`` with the study's
+      3-step span; ``grid_ms`` default 1 ms when the window is under 50 ms, else 10 ms) — its ``lag_ms`` is the median
       delay of the leader-leads pairs;
     - ``xcorr_grid``: Pearson cross-correlation of forward-filled ``grid_ms`` log returns — biased
       towards the follower's update interval (Epps effect), reported as such;
@@ -201,6 +202,11 @@ def analyze(
     if jump_threshold_bps is None:
         r = np.abs(np.diff(a.logmid))
         jump_threshold_bps = float(max(np.quantile(r, 0.99) * 1e4, 0.01)) if r.size else 1.0
+    if jump_window_ms is None:
+        gap = b.median_dt_ms if np.isfinite(b.median_dt_ms) else 0.0
+        jump_window_ms = float(np.clip(2 * abs(res.hy.lag_ms) + 2 * gap, 5.0, max_lag_ms))
+    if grid_ms is None:
+        grid_ms = 1.0 if jump_window_ms < 50 else 10.0
     names = (a.name, b.name)
     pa, pb = np.exp(a.logmid), np.exp(b.logmid)
     for key, grid in (("jumps_native", None), ("jumps_grid", grid_ms)):
