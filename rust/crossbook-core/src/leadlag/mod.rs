@@ -1,3 +1,6 @@
 //! Lead-lag estimators. Positive lag always means the first series (x, the leader) leads the second.
 
 pub mod hayashi_yoshida;
+pub mod lagfit;
+pub mod rows;
+pub mod streaming;
