@@ -2,5 +2,9 @@
 
 pub mod hayashi_yoshida;
 pub mod lagfit;
+pub mod monitor;
+pub mod regime;
 pub mod rows;
+pub mod skew;
+pub mod stream_config;
 pub mod streaming;

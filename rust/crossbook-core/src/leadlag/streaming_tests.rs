@@ -53,7 +53,7 @@ impl Spec {
     }
 }
 
-fn clock(rng: &mut ChaCha8Rng, start: i64, mean_ms: f64, seconds: f64) -> Vec<i64> {
+pub(crate) fn clock(rng: &mut ChaCha8Rng, start: i64, mean_ms: f64, seconds: f64) -> Vec<i64> {
     let exp = Exp::new(1.0 / (mean_ms * 1e6)).unwrap();
     let end = start + (seconds * 1e9) as i64;
     let mut t = start;
@@ -68,7 +68,7 @@ fn clock(rng: &mut ChaCha8Rng, start: i64, mean_ms: f64, seconds: f64) -> Vec<i6
 }
 
 /// Cumulative value as of `t` of a step path (times `ts`, values `cum`), 0 before the first step.
-fn as_of(ts: &[i64], cum: &[f64], t: i64) -> f64 {
+pub(crate) fn as_of(ts: &[i64], cum: &[f64], t: i64) -> f64 {
     match ts.partition_point(|&s| s <= t) {
         0 => 0.0,
         i => cum[i - 1],
