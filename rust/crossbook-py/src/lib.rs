@@ -6,6 +6,9 @@ mod convert;
 mod errors;
 mod leadlag;
 mod parse;
+mod streaming;
+mod streaming_monitor;
+mod streaming_regime;
 
 use pyo3::prelude::*;
 
@@ -16,5 +19,25 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse::parse_source, m)?)?;
     m.add_function(wrap_pyfunction!(parse::head_lines, m)?)?;
     m.add_function(wrap_pyfunction!(leadlag::hy_contrast, m)?)?;
+    m.add_class::<streaming::PyLeadLagEstimator>()?;
+    m.add_class::<streaming_regime::PyRegimeConditionedLeadLag>()?;
+    m.add_class::<streaming_monitor::PyLeadLagMonitor>()?;
+    m.add_class::<streaming_monitor::PySignalHealth>()?;
+    m.add_function(wrap_pyfunction!(
+        streaming_regime::predict_remaining_move,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        streaming_regime::compute_adjusted_microprice,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        streaming_regime::compute_lead_lag_skew_bps,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        streaming_regime::compute_directional_skew,
+        m
+    )?)?;
     Ok(())
 }
