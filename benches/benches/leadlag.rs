@@ -109,7 +109,10 @@ fn bench(c: &mut Criterion) {
     }
 
     // the exact pass that re-synchronises the running sums once per window turnover
-    for (name, k) in [("full_pass_61lags_10k", 61usize), ("full_pass_11lags_10k", 11)] {
+    for (name, k) in [
+        ("full_pass_61lags_10k", 61usize),
+        ("full_pass_11lags_10k", 11),
+    ] {
         let mut rng = Rng(7);
         let mut rows = RowRing::new(k, 10_000);
         let prev = vec![0.0; k];
