@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -307,3 +310,66 @@ def test_repr_is_readable() -> None:
     assert "R² " in text and "up lag" in text
     assert repr(RegimeConditionedLeadLag()).startswith("RegimeConditionedLeadLag(current medium")
     assert repr(LeadLagMonitor()).startswith("LeadLagMonitor(points 0")
+
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real" / "binance-spot-usdm-coinm-20240808"
+
+
+def _book_ticker_mids(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ts_local ns, mid) of a capture's bookTicker stream. Parsed here, independently of
+    crossbook.data, so this test pins the estimator alone."""
+    ts, mid = [], []
+    with gzip.open(REAL / name, "rt") as f:
+        for line in f:
+            t, _, payload = line.partition(" ")
+            if "@bookTicker" in payload[:60]:
+                d = json.loads(payload)["data"]
+                ts.append(int(t))
+                mid.append((float(d["b"]) + float(d["a"])) / 2)
+    return np.array(ts, dtype=np.int64), np.array(mid)
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason=f"real captures not found at {REAL}")
+def test_real_binance_usdm_perp_leads_spot_and_coinm() -> None:
+    """5.7 min of BTC and ETH captured by one recorder (local clock shared). On the local clock the
+    USDT-M perp leads spot BTC by ~20-30 ms and COIN-M BTC by ~30-40 ms; ETH perp and spot move
+    together within a 10 ms step. Pinned loosely: the sign and the rough size."""
+    usdm = _book_ticker_mids("usdm/btcusdt_20240808.gz")
+    spot = _book_ticker_mids("spot/btcusdt_20240808.gz")
+    coinm = _book_ticker_mids("cm/btcusd_perp_20240808.gz")
+    assert (len(usdm[0]), len(spot[0]), len(coinm[0])) == (66089, 28040, 19136)  # SOURCES.md
+
+    def best(leader: tuple, follower: tuple) -> dict[str, float]:
+        est = LeadLagEstimator("fine")
+        est.update(*leader, *follower)
+        assert est.window_len > 1500
+        return est.current_estimate()
+
+    perp_spot = best(usdm, spot)
+    assert 10 <= perp_spot["best_lag_ms"] <= 50
+    assert perp_spot["best_r_squared"] > 0.3
+    assert 0.3 < perp_spot["best_beta"] < 0.9
+    spot_perp = best(spot, usdm)  # the same relation seen from the other side
+    assert -50 <= spot_perp["best_lag_ms"] <= -10
+    perp_coinm = best(usdm, coinm)
+    assert 10 <= perp_coinm["best_lag_ms"] <= 60
+    eth = best(_book_ticker_mids("usdm/ethusdt_20240808.gz"), _book_ticker_mids("spot/ethusdt_20240808.gz"))
+    assert abs(eth["best_lag_ms"]) <= 20
+
+
+def test_degenerate_series_leave_the_prior() -> None:
+    empty = np.array([], dtype=np.int64)
+    frame = streaming_estimates(empty, np.array([]), empty, np.array([]))
+    assert frame.height == 0 and "all_lag_ms" in frame.columns
+    # constant leader: no lag has a regressor that varies, so nothing is fitted
+    lt, _, ft, fp = market(12, 150, 1.0, seconds=60)
+    est = LeadLagEstimator("fine")
+    rec = est.update(lt, np.full(lt.size, 60_000.0), ft, fp)
+    assert est.window_len > 300 and len(rec["ts_ns"]) > 40  # re-estimations ran ...
+    assert np.isnan(est.curve()["r_squared"]).all()  # ... and found no fit
+    assert est.current_estimate()["n_estimates"] == 0
+    assert est.get_current_estimate() == (200.0, 0.8, 0.0)
+    # a single tick each, or data shorter than the lag span: no sample completes
+    one = LeadLagEstimator()
+    one.update(np.array([T0]), np.array([1.0]), np.array([T0]), np.array([1.0]))
+    assert (one.sample_count, one.window_len) == (0, 0)
