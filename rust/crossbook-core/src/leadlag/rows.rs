@@ -258,4 +258,39 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn resync_matches_running_sums() {
+        // 11 lags, 150 rows through a ring of 100: one resync at 100 pushes, then 50 add/evict
+        let mut r = RowRing::new(11, 100);
+        let mut v = 0.123_f64;
+        let mut next = || {
+            v = (v * 997.0 + 0.31).fract();
+            v - 0.5
+        };
+        let prev = vec![0.0; 11];
+        for _ in 0..150 {
+            let cur: Vec<f64> = (0..11).map(|_| next()).collect();
+            let y = next();
+            r.push(y, &cur, &prev);
+        }
+        assert_eq!(r.since_resync, 50);
+        let running = r.moments();
+        r.resync();
+        for (rd, ed) in running.iter().zip(r.moments().iter()) {
+            for (a, b) in rd.iter().zip(ed) {
+                for (u, w) in [
+                    (a.n, b.n),
+                    (a.sx, b.sx),
+                    (a.sxx, b.sxx),
+                    (a.sxy, b.sxy),
+                    (a.sy, b.sy),
+                    (a.syy, b.syy),
+                ] {
+                    assert!((u - w).abs() < 1e-9, "{a:?} vs {b:?}");
+                }
+            }
+        }
+        assert!(running[1][3].n > 20.0 && running[2][10].n > 20.0);
+    }
 }
