@@ -271,6 +271,9 @@ def test_bad_inputs() -> None:
         LeadLagEstimator(lags_ms=[])
     with pytest.raises(crossbook.InvalidInputError, match=r"alpha must be in \(0, 1\]"):
         LeadLagEstimator(alpha=1.5)
+    with pytest.raises(crossbook.InvalidInputError, match=r"window_samples × \(lags \+ 1\) must be <= 2\^31"):
+        LeadLagEstimator(window_samples=10**12)
+    LeadLagEstimator(estimation_interval_ms=10**18, leader_capacity=10**15)  # memory is taken as used
     with pytest.raises(crossbook.InvalidInputError, match="direction must be 'all', 'up' or 'down'"):
         est.curve("sideways")
     with pytest.raises(crossbook.InvalidInputError, match="regime must be 'low', 'medium' or 'high'"):

@@ -16,12 +16,13 @@ pub struct RingBuffer<T> {
 }
 
 impl<T> RingBuffer<T> {
-    /// An empty ring holding at most `capacity` items (a capacity of 0 is raised to 1).
+    /// An empty ring holding at most `capacity` items (a capacity of 0 is raised to 1). Memory
+    /// grows with the items held, so a large capacity costs nothing until it is used.
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         let cap = capacity.max(1);
         Self {
-            buf: VecDeque::with_capacity(cap),
+            buf: VecDeque::with_capacity(cap.min(1024)),
             cap,
         }
     }
@@ -153,7 +154,7 @@ impl RingBuffer<(i64, f64)> {
         }
         let &(t1, v1) = self.buf.get(i + 1)?;
         // t0 < ts_ns < t1 here, so the span is positive
-        let w = (ts_ns - t0) as f64 / (t1 - t0) as f64;
+        let w = ts_ns.saturating_sub(t0) as f64 / t1.saturating_sub(t0) as f64;
         Some(v0 + w * (v1 - v0))
     }
 

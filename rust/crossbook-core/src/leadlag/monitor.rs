@@ -141,7 +141,7 @@ impl LeadLagMonitor {
                     "R² history timestamp going backwards: {ts_ns} ns < previous {last} ns"
                 )));
             }
-            if ts_ns - last < self.cfg.record_interval_ns {
+            if ts_ns.saturating_sub(last) < self.cfg.record_interval_ns {
                 return Ok(false);
             }
         }

@@ -103,15 +103,16 @@ pub struct RowRing {
 }
 
 impl RowRing {
-    /// Room for `cap` rows of `k` lags (memory `cap · (k + 1) · 8` bytes, allocated up front).
+    /// Room for `cap` rows of `k` lags (memory grows with the rows held, up to
+    /// `cap · (k + 1) · 8` bytes). The caller checks that `cap · k` fits in memory terms.
     #[must_use]
     pub fn new(k: usize, cap: usize) -> Self {
         let cap = cap.max(1);
         Self {
             k,
             cap,
-            x: vec![0.0; cap * k],
-            y: vec![0.0; cap],
+            x: Vec::new(),
+            y: Vec::new(),
             head: 0,
             len: 0,
             acc: Acc::new(k),
@@ -138,6 +139,10 @@ impl RowRing {
         let slot = self.head * k..(self.head + 1) * k;
         if self.len == self.cap {
             self.acc.add(&self.x[slot.clone()], self.y[self.head], -1.0);
+        } else {
+            // still filling: head == len, the slot is new
+            self.x.resize((self.head + 1) * k, 0.0);
+            self.y.push(0.0);
         }
         let row = &mut self.x[slot.clone()];
         for ((o, c), p) in row.iter_mut().zip(cur).zip(prev) {

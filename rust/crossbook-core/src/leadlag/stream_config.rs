@@ -94,6 +94,21 @@ impl LeadLagConfig {
         if self.window_samples == 0 || self.leader_capacity < 2 {
             return bad("window_samples must be >= 1 and leader_capacity >= 2".into());
         }
+        // rows × (lags + 1) numbers of 8 bytes: refuse windows beyond 16 GiB outright
+        let cells = self.window_samples.checked_mul(self.lags_ms.len() + 1);
+        if cells.is_none_or(|c| c > 1 << 31) {
+            return bad(format!(
+                "window_samples × (lags + 1) must be <= 2^31 numbers, got {} × {}",
+                self.window_samples,
+                self.lags_ms.len() + 1
+            ));
+        }
+        if self.return_window_ms > 86_400_000 {
+            return bad(format!(
+                "return_window_ms must be <= one day, got {}",
+                self.return_window_ms
+            ));
+        }
         if !(self.alpha > 0.0 && self.alpha <= 1.0) {
             return bad(format!("alpha must be in (0, 1], got {}", self.alpha));
         }

@@ -53,6 +53,10 @@ pub struct LeadLagEstimator {
     cfg: LeadLagConfig,
     /// sorted candidate lags (ns)
     lags_ns: Vec<i64>,
+    /// minimum span of a follower return (ns)
+    window_ns: i64,
+    /// re-estimation interval (ns)
+    interval_ns: i64,
     leader: RingBuffer<(i64, f64)>,
     last_leader_ts: Option<i64>,
     /// (ts, log price) of the last follower sample point; `None` = the next tick anchors
@@ -98,6 +102,8 @@ impl LeadLagEstimator {
         );
         Ok(Self {
             lags_ns: lags.iter().map(|l| l * NS_PER_MS).collect(),
+            window_ns: cfg.return_window_ms.saturating_mul(NS_PER_MS),
+            interval_ns: cfg.estimation_interval_ms.saturating_mul(NS_PER_MS),
             leader: RingBuffer::new(cfg.leader_capacity),
             last_leader_ts: None,
             anchor: None,
@@ -160,7 +166,7 @@ impl LeadLagEstimator {
                 });
             }
             Some((t0, p0)) => {
-                if ts_ns.saturating_sub(t0) >= self.cfg.return_window_ms * NS_PER_MS {
+                if ts_ns.saturating_sub(t0) >= self.window_ns {
                     self.anchor = Some((ts_ns, lp));
                     self.sample_count += 1;
                     self.pending.push_back(Pending {
@@ -243,9 +249,10 @@ impl LeadLagEstimator {
         if !p.y.is_nan() {
             if ok && self.prev_ok {
                 self.rows.push(p.y, &self.cur, &self.prev);
-                if self.last_estimation_ts.is_none_or(|t| {
-                    p.ts.saturating_sub(t) > self.cfg.estimation_interval_ms * NS_PER_MS
-                }) {
+                if self
+                    .last_estimation_ts
+                    .is_none_or(|t| p.ts.saturating_sub(t) > self.interval_ns)
+                {
                     self.estimate_at(p.ts);
                 }
             } else {
