@@ -14,14 +14,24 @@
 //!   *after* the follower), so it is completed once a tick of either stream is later than that.
 //!   Feed both streams merged in time order ([`LeadLagEstimator::update`] merges arrays for you).
 //! - **Storage.** Leader: a ring of (ts, log price) keeping only price changes (`leader_capacity`
-//!   points; it needs to cover the largest lag plus one return window). Completed samples: a ring
-//!   of `window_samples` rows holding y and the leader return at every candidate lag.
-//! - **Re-estimation** (every `estimation_interval_ms` of sample time, once `min_samples` rows are
-//!   held): one pass over the rows accumulates, per lag, the sums for all samples and for up and
-//!   down leader moves separately; the best-R² lag of each is smoothed in with α (0.1).
-//!   Cost O(window × lags); a tick costs O(1), plus O(lags + leader ticks within the lag span) when
-//!   it completes a sample.
+//!   points; it must cover the lag span, max lag − min lag, plus the wait for completion).
+//!   Completed samples: a ring of `window_samples` rows holding y and the leader return at every
+//!   candidate lag, with running per-lag regression sums for all samples and for up and down
+//!   leader moves (added on push, subtracted on eviction, recomputed exactly once per window
+//!   turnover; see [`super::rows`]).
+//! - **Re-estimation** (when a completed sample is more than `estimation_interval_ms` after the last
+//!   estimation, once `min_samples` rows are held): OLS per lag from the running sums, O(lags); the
+//!   best-R² lag of all moves, of up moves and of down moves is each smoothed in with α (0.1).
+//!   A tick costs O(1), plus O(lags + leader ticks within the lag span) when it completes a sample.
 //!
+//! Differences from the seed, on purpose: the seed stores returns and then reads them back as
+//! prices, and regresses on the leader's return *interpolated* at t − lag whatever its window;
+//! here the leader's return is taken over exactly the follower's window shifted by the lag (as-of
+//! prices, log returns), which is what makes a 10 ms grid resolvable. `min_samples` counts rows in
+//! the window (the seed counts every return ever seen). β's standard error uses the residuals of
+//! the fitted line with intercept (the seed mixes a centred β with an uncentred residual). The
+//! seed's never-updated `lag_estimate_std` is the exponentially weighted spread of the best lags.
+
 //! Bad input: a NaN, infinite or non-positive price, or a timestamp earlier than the previous one
 //! of the same stream, is rejected with [`CoreError::InvalidInput`] and leaves the state unchanged.
 //! A repeated timestamp is allowed (leader: replaces the price; follower: too close to make a
