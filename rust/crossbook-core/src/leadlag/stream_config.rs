@@ -12,7 +12,7 @@ pub fn fine_lags_ms() -> Vec<i64> {
     (-10..=50).map(|k| k * 10).collect()
 }
 
-/// Configuration of [`LeadLagEstimator`]; defaults are the seed's.
+/// Configuration of [`super::streaming::LeadLagEstimator`]; defaults are the seed's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeadLagConfig {
     /// candidate lags (ms; positive = leader leads); sorted and de-duplicated on use
@@ -146,7 +146,7 @@ impl From<&LagEstimate> for CurrentEstimate {
     }
 }
 
-/// One re-estimation, for a rolling record (enable with [`LeadLagEstimator::set_record`]).
+/// One re-estimation, for a rolling record (enable with [`super::streaming::LeadLagEstimator::set_record`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EstimateRecord {
     /// time of the sample that triggered it (ns)
