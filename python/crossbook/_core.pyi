@@ -1,6 +1,6 @@
 """Type stubs of the Rust extension `crossbook._core` (import through `crossbook.*`, not directly)."""
 
-from typing import Any, Self, final
+from typing import Any, ClassVar, Self, final
 
 import numpy as np
 import numpy.typing as npt
@@ -226,3 +226,154 @@ class TradeRateEwma:
 # simulator (crossbook.sim)
 def simulate_market(config_json: str) -> dict[str, Any]: ...
 def sim_default_config() -> str: ...
+
+# --- streaming lead-lag (crossbook.leadlag_stream) ---
+
+@final
+class LeadLagEstimator:
+    def __new__(
+        cls,
+        grid: str = "seed",
+        *,
+        lags_ms: list[int] | None = None,
+        return_window_ms: int = 100,
+        estimation_interval_ms: int = 1000,
+        min_samples: int = 100,
+        min_pairs: int = 50,
+        window_samples: int = 10_000,
+        leader_capacity: int = 65_536,
+        alpha: float = 0.1,
+        initial_lag_ms: float = 200.0,
+        initial_lag_std_ms: float = 100.0,
+        initial_beta: float = 0.8,
+        initial_beta_std: float = 0.2,
+    ) -> Self: ...
+    def on_leader_price(self, price: float, ts_ns: int) -> None: ...
+    def on_follower_price(self, price: float, ts_ns: int) -> None: ...
+    def update(
+        self,
+        leader_ts: npt.NDArray[np.int64],
+        leader_px: npt.NDArray[np.float64],
+        follower_ts: npt.NDArray[np.int64],
+        follower_px: npt.NDArray[np.float64],
+    ) -> dict[str, npt.NDArray[Any]]: ...
+    def estimate(self) -> bool: ...
+    def reset_follower(self) -> None: ...
+    def get_current_estimate(self) -> tuple[float, float, float]: ...
+    def current_estimate(self, direction: str = "all") -> dict[str, float]: ...
+    def curve(self, direction: str = "all") -> dict[str, npt.NDArray[Any]]: ...
+    @property
+    def lags_ms(self) -> list[int]: ...
+    @property
+    def lag_estimate_ms(self) -> float: ...
+    @property
+    def lag_estimate_std(self) -> float: ...
+    @property
+    def beta_estimate(self) -> float: ...
+    @property
+    def beta_estimate_std(self) -> float: ...
+    @property
+    def r_squared(self) -> float: ...
+    @property
+    def sample_count(self) -> int: ...
+    @property
+    def window_len(self) -> int: ...
+    @property
+    def dropped(self) -> int: ...
+    @property
+    def pending(self) -> int: ...
+
+@final
+class RegimeConditionedLeadLag:
+    def __new__(
+        cls,
+        vol_thresholds: tuple[float, float] = ...,  # (1e-4, 3e-4): 1 bp and 3 bp per 100 ms
+        grid: str = "seed",
+        *,
+        lags_ms: list[int] | None = None,
+        return_window_ms: int = 100,
+        estimation_interval_ms: int = 1000,
+        min_samples: int = 100,
+        min_pairs: int = 50,
+        window_samples: int = 10_000,
+        leader_capacity: int = 65_536,
+        alpha: float = 0.1,
+        initial_lag_ms: float = 200.0,
+        initial_lag_std_ms: float = 100.0,
+        initial_beta: float = 0.8,
+        initial_beta_std: float = 0.2,
+    ) -> Self: ...
+    def update_regime(self, current_volatility: float) -> str: ...
+    def set_regime(self, name: str) -> None: ...
+    def on_leader_price(self, price: float, ts_ns: int) -> None: ...
+    def on_follower_price(self, price: float, ts_ns: int) -> None: ...
+    def on_prices(self, leader_price: float, follower_price: float, ts_ns: int) -> None: ...
+    def update(
+        self,
+        leader_ts: npt.NDArray[np.int64],
+        leader_px: npt.NDArray[np.float64],
+        follower_ts: npt.NDArray[np.int64],
+        follower_px: npt.NDArray[np.float64],
+        vol_ts: npt.NDArray[np.int64],
+        vol: npt.NDArray[np.float64],
+    ) -> None: ...
+    @property
+    def current_regime(self) -> str: ...
+    @property
+    def vol_thresholds(self) -> tuple[float, float]: ...
+    def get_current_estimate(self) -> tuple[float, float, float]: ...
+    def current_estimate(self, regime: str | None = None, direction: str = "all") -> dict[str, float]: ...
+    def curve(self, regime: str | None = None, direction: str = "all") -> dict[str, npt.NDArray[Any]]: ...
+    def sample_count(self, regime: str | None = None) -> int: ...
+    def predict_remaining_move(self, leader_return: float, time_since_leader_move_ms: float) -> float: ...
+
+@final
+class SignalHealth:
+    OK: ClassVar[SignalHealth]
+    WARNING: ClassVar[SignalHealth]
+    CRITICAL: ClassVar[SignalHealth]
+    def __int__(self) -> int: ...
+
+@final
+class LeadLagMonitor:
+    def __new__(
+        cls,
+        min_r2_warning: float = 0.15,
+        min_r2_critical: float = 0.10,
+        decay_rate_warning: float = 0.10,
+        decay_window_ns: int = 86_400_000_000_000,
+        record_interval_ns: int = 60_000_000_000,
+        history_capacity: int = 4096,
+    ) -> Self: ...
+    def record(self, ts_ns: int, r2: float) -> bool: ...
+    def check_health(self, current_r2: float) -> tuple[SignalHealth, str]: ...
+    def decay_rate(self) -> float | None: ...
+    def history(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+
+_Estimate = LeadLagEstimator | RegimeConditionedLeadLag | tuple[float, float, float]
+
+def predict_remaining_move(
+    estimate: _Estimate, leader_return: float, time_since_leader_move_ms: float, directional: bool = False
+) -> float: ...
+def compute_adjusted_microprice(
+    local_microprice: float,
+    estimate: _Estimate,
+    leader_return: float,
+    time_since_leader_move_ms: float,
+    directional: bool = False,
+) -> float: ...
+def compute_lead_lag_skew_bps(
+    estimate: _Estimate,
+    leader_return: float,
+    time_since_leader_move_ms: float,
+    max_skew_bps: float = 5.0,
+    directional: bool = False,
+) -> float: ...
+def compute_directional_skew(
+    estimate: _Estimate,
+    leader_move: float,
+    time_since_leader_move_ms: float,
+    base_skew_bps: float = 0.0,
+    full_confidence_bps: float = 2.0,
+    directional: bool = False,
+) -> float: ...

@@ -13,6 +13,7 @@
 pub mod error;
 pub mod leadlag;
 pub mod parse;
+pub mod ring;
 pub mod signals;
 pub mod sim;
 pub mod tables;

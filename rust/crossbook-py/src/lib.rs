@@ -9,6 +9,9 @@ mod leadlag;
 mod parse;
 mod signals;
 mod sim;
+mod streaming;
+mod streaming_monitor;
+mod streaming_regime;
 
 use pyo3::prelude::*;
 
@@ -37,5 +40,13 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<signals::PyTradeRateEwma>()?;
     m.add_function(wrap_pyfunction!(sim::simulate_market, m)?)?;
     m.add_function(wrap_pyfunction!(sim::sim_default_config, m)?)?;
+    m.add_class::<streaming::PyLeadLagEstimator>()?;
+    m.add_class::<streaming_regime::PyRegimeConditionedLeadLag>()?;
+    m.add_class::<streaming_monitor::PyLeadLagMonitor>()?;
+    m.add_class::<streaming_monitor::PySignalHealth>()?;
+    m.add_function(wrap_pyfunction!(streaming_regime::predict_remaining_move, m)?)?;
+    m.add_function(wrap_pyfunction!(streaming_regime::compute_adjusted_microprice, m)?)?;
+    m.add_function(wrap_pyfunction!(streaming_regime::compute_lead_lag_skew_bps, m)?)?;
+    m.add_function(wrap_pyfunction!(streaming_regime::compute_directional_skew, m)?)?;
     Ok(())
 }

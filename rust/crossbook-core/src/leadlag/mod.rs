@@ -3,4 +3,11 @@
 pub mod grid;
 pub mod hayashi_yoshida;
 pub mod jumps;
+pub mod lagfit;
+pub mod monitor;
+pub mod regime;
+pub mod rows;
+pub mod skew;
+pub mod stream_config;
+pub mod streaming;
 pub mod xcorr;
