@@ -139,6 +139,8 @@ class LeadLagAnalysis:
     jumps_grid: JumpPairing | None = None
     xcorr: pl.DataFrame | None = None
     classifier: Any = None
+    streaming: pl.DataFrame | None = None
+    regimes: dict[str, dict[str, float]] | None = None
     offsets: pl.DataFrame | None = None
     methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     truth: dict[str, Any] | None = None
@@ -239,6 +241,8 @@ def analyze(
         best = xc.sort("corr", descending=True).row(0, named=True)
         res.methods["xcorr_grid"] = {"lag_ms": float(best["lag_ms"]), "corr": float(best["corr"]), "grid_ms": grid_ms}
 
+    _streaming(res, a, b, pa, pb)
+
     if classifier and tables.get("trade") is not None:
         res.classifier = _classifier(tables, a, b, lv, ls, fv, fs, clock, jump_threshold_bps, jump_window_ms, grid_ms)
         if isinstance(res.classifier, dict):
@@ -248,6 +252,58 @@ def analyze(
                 k: v for k, v in res.classifier.to_dict().items() if isinstance(v, int | float | str)
             }
     return res
+
+
+def _leader_vol(a: MidSeries, step_ms: float = 100.0, window: int = 600) -> tuple[np.ndarray, np.ndarray]:
+    """Rolling std of the leader's ``step_ms`` log returns over ``window`` steps (fraction per step),
+    sampled once per second: the volatility input of the regime-conditioned estimator."""
+    step = int(step_ms * 1e6)
+    grid = np.arange(a.t[0], a.t[-1] + 1, step, dtype=np.int64)
+    idx = np.searchsorted(a.t, grid, side="right") - 1
+    r = np.diff(a.logmid[idx])
+    vol = pl.Series(r).rolling_std(window, min_samples=max(10, window // 4)).to_numpy()
+    every = max(1, int(1000 / step_ms))
+    t = grid[1:][::every]
+    v = vol[::every]
+    ok = np.isfinite(v)
+    return t[ok], v[ok]
+
+
+def _streaming(res: LeadLagAnalysis, a: MidSeries, b: MidSeries, pa: np.ndarray, pb: np.ndarray) -> None:
+    """The seed's streaming estimator (fine 10 ms grid, up/down split) with its monitor, and the
+    regime-conditioned estimator with volatility thresholds at the terciles of the leader's rolling vol
+    (the seed's fixed 1 bp / 3 bp per 100 ms would put a calm BTC hour entirely in one regime)."""
+    from crossbook.leadlag_stream import RegimeConditionedLeadLag, streaming_estimates, with_health
+
+    est = streaming_estimates(a.t, pa, b.t, pb, grid="fine")
+    if est.height:
+        est = with_health(est)
+        res.streaming = est
+        last = est.row(-1, named=True)
+        res.methods["streaming"] = {
+            "lag_ms": float(last["all_lag_ms"]),
+            "beta": float(last["all_beta"]),
+            "r_squared": float(last["all_r_squared"]),
+            "lag_ms_up": float(last["up_lag_ms"]),
+            "lag_ms_down": float(last["down_lag_ms"]),
+            "health": last["health"],
+            "estimations": est.height,
+        }
+    vt, vol = _leader_vol(a)
+    if vol.size >= 3:
+        lo, hi = np.quantile(vol, [1 / 3, 2 / 3])
+        if hi > lo > 0:
+            rc = RegimeConditionedLeadLag((float(lo), float(hi)), grid="fine")
+            rc.update(a.t, pa, b.t, pb, vt, vol)
+            res.regimes = {}
+            for name in ("low", "medium", "high"):
+                e = rc.current_estimate(name)
+                res.regimes[name] = {**{k: float(v) for k, v in e.items()}, "samples": rc.sample_count(name)}
+            res.methods["regime_conditioned"] = {
+                "lag_ms": float(np.nanmean([r.get("lag_ms", np.nan) for r in res.regimes.values()])),
+                "thresholds": [float(lo), float(hi)],
+                "by_regime": res.regimes,
+            }
 
 
 def _classifier(tables, a, b, lv, ls, fv, fs, clock, threshold_bps, window_ms, grid_ms):  # noqa: ANN001, ANN202
