@@ -99,13 +99,12 @@ def _jumps(s: Section, an: LeadLagAnalysis) -> None:
         if jp is None:
             continue
         p = jp.params
+        grid = f", grid {p['grid_ms']:g} ms × {p['span']}" if p["grid_ms"] else ""
         s.table(
             jp.table().to_dicts(),
             caption=(
                 f"Jump pairing on {title} (study Table 1): |jump| ≥ {p['threshold_bps']:.3g} bps, "
-                f"window {p['window_ms']:.0f} ms"
-                + (f", grid {p['grid_ms']:g} ms × {p['span']}" if p["grid_ms"] else "")
-                + "; chance = circular shifts of the follower"
+                f"window {p['window_ms']:.0f} ms{grid}; chance = circular shifts of the follower"
             ),
         )
     if an.jumps_native is not None:
