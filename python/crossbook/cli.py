@@ -139,7 +139,7 @@ def leadlag(
     clock: Annotated[str, typer.Option(help="local (receive time) or exchange")] = "local",
     max_lag_ms: Annotated[float, typer.Option(help="lag grid half-width, ms")] = 1000.0,
     step_ms: Annotated[float, typer.Option(help="lag grid step, ms")] = 1.0,
-    price: Annotated[str, typer.Option(help="mid or weighted_mid (better on large-tick instruments)")] = "mid",
+    price: Annotated[str, typer.Option(help="weighted_mid (size-weighted) or mid")] = "weighted_mid",
 ) -> None:
     """Who leads whom, by how much and how reliably: every lead-lag estimator on one pair."""
     import polars as pl

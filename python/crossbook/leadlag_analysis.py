@@ -171,7 +171,7 @@ def analyze(
     max_lag_ms: float = 1000.0,
     step_ms: float = 1.0,
     n_boot: int = 200,
-    price: Price = "mid",
+    price: Price = "weighted_mid",
     jump_threshold_bps: float | None = None,
     jump_window_ms: float | None = None,
     grid_ms: float | None = None,
@@ -179,6 +179,9 @@ def analyze(
     truth: dict[str, Any] | None = None,
 ) -> LeadLagAnalysis:
     """Run the lead-lag estimators on ``leader`` → ``follower`` (``VENUE:SYMBOL`` each).
+
+    Prices: the size-weighted mid by default (see :func:`mid_series`; on the shared Binance captures the
+    plain mid of the large-tick USDT-M perp changes so rarely that HY's argmax wanders to 120 ms).
 
     - ``hayashi_yoshida``: HY contrast on native ticks, lags ±``max_lag_ms`` every ``step_ms``;
     - ``jumps_native`` / ``jumps_grid``: the asynchronous study's jump pairing (threshold
