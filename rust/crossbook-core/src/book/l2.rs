@@ -1,0 +1,442 @@
+//! The L2 book: integer price levels per side, queries on top of it.
+//!
+//! Prices and sizes are the scaled integers of [`crate::units`] (`value × 10^8` by default).
+//! Each side is a pair of parallel sorted `Vec`s whose **best level is the last element**, so the
+//! frequent updates near the top touch (insert, delete, shift) only the tail of the arrays; a
+//! lookup is a binary search. Measured against a `BTreeMap` in `benches/benches/book.rs`.
+
+/// Book side: bids (buyers) or asks (sellers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Bid,
+    Ask,
+}
+
+impl Side {
+    /// `+1` → bid, `-1` → ask, anything else (the sequence-only `0` rows) → `None`.
+    #[must_use]
+    pub fn from_i8(v: i8) -> Option<Side> {
+        match v {
+            1 => Some(Side::Bid),
+            -1 => Some(Side::Ask),
+            _ => None,
+        }
+    }
+
+    /// `+1` for bids, `-1` for asks (the `side` column of the book table).
+    #[must_use]
+    pub fn sign(self) -> i8 {
+        match self {
+            Side::Bid => 1,
+            Side::Ask => -1,
+        }
+    }
+}
+
+/// One price level: scaled price and scaled resting size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    pub px: i64,
+    pub qty: i64,
+}
+
+/// One side of the book, best level last.
+///
+/// Levels are kept under a sort key that grows towards the best price: `px` for bids, `-px` for
+/// asks, so both sides share one code path (ascending keys, best = last).
+#[derive(Debug, Clone)]
+pub struct BookSide {
+    side: Side,
+    keys: Vec<i64>,
+    qtys: Vec<i64>,
+}
+
+impl BookSide {
+    /// An empty side.
+    #[must_use]
+    pub fn new(side: Side) -> Self {
+        Self {
+            side,
+            keys: Vec::new(),
+            qtys: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn key(&self, px: i64) -> i64 {
+        match self.side {
+            Side::Bid => px,
+            Side::Ask => px.wrapping_neg(),
+        }
+    }
+
+    /// Which side this is.
+    #[must_use]
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    /// Number of price levels.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when the side holds no level.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Remove every level.
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.qtys.clear();
+    }
+
+    /// Position of `key`: `Ok(i)` if present, `Err(i)` where it would be inserted.
+    ///
+    /// Most updates land within a few levels of the top (the end of the arrays), so the last
+    /// eight keys are scanned first; deeper keys are binary-searched.
+    #[inline]
+    fn find(&self, key: i64) -> Result<usize, usize> {
+        let n = self.keys.len();
+        let tail = n.saturating_sub(8);
+        if n > 0 && key >= self.keys[tail] {
+            let mut i = n;
+            while i > tail {
+                let k = self.keys[i - 1];
+                if k == key {
+                    return Ok(i - 1);
+                }
+                if k < key {
+                    return Err(i);
+                }
+                i -= 1;
+            }
+            return Err(tail);
+        }
+        self.keys[..tail].binary_search(&key)
+    }
+
+    /// Set the absolute size at `px`; `qty == 0` deletes the level (deleting an absent level is
+    /// a no-op, as the venues specify). Returns true if the side changed.
+    #[inline]
+    pub fn set(&mut self, px: i64, qty: i64) -> bool {
+        let key = self.key(px);
+        match self.find(key) {
+            Ok(i) => {
+                if qty == 0 {
+                    self.keys.remove(i);
+                    self.qtys.remove(i);
+                    true
+                } else if self.qtys[i] == qty {
+                    false
+                } else {
+                    self.qtys[i] = qty;
+                    true
+                }
+            }
+            Err(i) => {
+                if qty == 0 {
+                    false
+                } else {
+                    self.keys.insert(i, key);
+                    self.qtys.insert(i, qty);
+                    true
+                }
+            }
+        }
+    }
+
+    /// Replace the contents with `levels` (any order; zero sizes are skipped; for a repeated price
+    /// the last one wins).
+    pub fn load(&mut self, levels: impl IntoIterator<Item = Level>) {
+        self.clear();
+        let mut pairs: Vec<(i64, i64)> = levels
+            .into_iter()
+            .filter(|l| l.qty != 0)
+            .map(|l| (self.key(l.px), l.qty))
+            .collect();
+        // venues publish best-first (keys descending): reversing is then enough
+        if pairs.windows(2).all(|w| w[0].0 > w[1].0) {
+            pairs.reverse();
+        } else if !pairs.windows(2).all(|w| w[0].0 < w[1].0) {
+            // stable sort keeps input order among equal keys; keep the last of each run
+            pairs.sort_by_key(|p| p.0);
+            let mut dedup: Vec<(i64, i64)> = Vec::with_capacity(pairs.len());
+            for p in pairs {
+                match dedup.last_mut() {
+                    Some(last) if last.0 == p.0 => *last = p,
+                    _ => dedup.push(p),
+                }
+            }
+            pairs = dedup;
+        }
+        self.keys.extend(pairs.iter().map(|p| p.0));
+        self.qtys.extend(pairs.iter().map(|p| p.1));
+    }
+
+    /// The best level (highest bid / lowest ask).
+    #[must_use]
+    pub fn best(&self) -> Option<Level> {
+        let n = self.keys.len();
+        if n == 0 {
+            return None;
+        }
+        Some(Level {
+            px: self.key(self.keys[n - 1]),
+            qty: self.qtys[n - 1],
+        })
+    }
+
+    /// Levels from the best outwards.
+    pub fn iter(&self) -> impl Iterator<Item = Level> + '_ {
+        self.keys
+            .iter()
+            .rev()
+            .zip(self.qtys.iter().rev())
+            .map(|(&k, &q)| Level {
+                px: self.key(k),
+                qty: q,
+            })
+    }
+
+    /// The resting size at `px` (0 when there is no level there).
+    #[must_use]
+    pub fn qty_at(&self, px: i64) -> i64 {
+        match self.find(self.key(px)) {
+            Ok(i) => self.qtys[i],
+            Err(_) => 0,
+        }
+    }
+}
+
+/// An L2 order book: bids and asks of one instrument.
+#[derive(Debug, Clone)]
+pub struct L2Book {
+    bids: BookSide,
+    asks: BookSide,
+}
+
+impl Default for L2Book {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl L2Book {
+    /// An empty book.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            bids: BookSide::new(Side::Bid),
+            asks: BookSide::new(Side::Ask),
+        }
+    }
+
+    /// One side.
+    #[must_use]
+    pub fn side(&self, side: Side) -> &BookSide {
+        match side {
+            Side::Bid => &self.bids,
+            Side::Ask => &self.asks,
+        }
+    }
+
+    /// Remove every level of both sides.
+    pub fn clear(&mut self) {
+        self.bids.clear();
+        self.asks.clear();
+    }
+
+    /// Set the absolute size at `px` on `side` (0 deletes). Returns true if the book changed.
+    #[inline]
+    pub fn set(&mut self, side: Side, px: i64, qty: i64) -> bool {
+        match side {
+            Side::Bid => self.bids.set(px, qty),
+            Side::Ask => self.asks.set(px, qty),
+        }
+    }
+
+    /// Replace both sides with a full snapshot.
+    pub fn apply_snapshot(&mut self, bids: &[Level], asks: &[Level]) {
+        self.bids.load(bids.iter().copied());
+        self.asks.load(asks.iter().copied());
+    }
+
+    /// Highest bid.
+    #[must_use]
+    pub fn best_bid(&self) -> Option<Level> {
+        self.bids.best()
+    }
+
+    /// Lowest ask.
+    #[must_use]
+    pub fn best_ask(&self) -> Option<Level> {
+        self.asks.best()
+    }
+
+    /// `best_bid + best_ask` (twice the mid, exact), when both sides have a level.
+    #[must_use]
+    pub fn mid_x2(&self) -> Option<i64> {
+        Some(self.best_bid()?.px.saturating_add(self.best_ask()?.px))
+    }
+
+    /// Mid price in scaled units (may end in .5).
+    #[must_use]
+    pub fn mid(&self) -> Option<f64> {
+        self.mid_x2().map(|m| m as f64 / 2.0)
+    }
+
+    /// `best_ask - best_bid` in scaled units (negative when crossed).
+    #[must_use]
+    pub fn spread(&self) -> Option<i64> {
+        Some(self.best_ask()?.px.saturating_sub(self.best_bid()?.px))
+    }
+
+    /// True when the best bid is at or above the best ask.
+    #[must_use]
+    pub fn is_crossed(&self) -> bool {
+        matches!(self.spread(), Some(s) if s <= 0)
+    }
+
+    /// Up to `n` levels of `side`, best first.
+    pub fn top(&self, side: Side, n: usize) -> impl Iterator<Item = Level> + '_ {
+        self.side(side).iter().take(n)
+    }
+
+    /// Total size resting within `bps` basis points of the mid: bids with
+    /// `px >= mid × (1 − bps/10⁴)` and asks with `px <= mid × (1 + bps/10⁴)` (bounds inclusive).
+    /// Returns `(bid_qty, ask_qty)` in scaled size units, or `None` without both sides.
+    #[must_use]
+    pub fn depth_within_bps(&self, bps: f64) -> Option<(i64, i64)> {
+        let mid = self.mid()?;
+        let lo = mid * (1.0 - bps / 1e4);
+        let hi = mid * (1.0 + bps / 1e4);
+        let bid = self
+            .bids
+            .iter()
+            .take_while(|l| l.px as f64 >= lo)
+            .fold(0i64, |a, l| a.saturating_add(l.qty));
+        let ask = self
+            .asks
+            .iter()
+            .take_while(|l| l.px as f64 <= hi)
+            .fold(0i64, |a, l| a.saturating_add(l.qty));
+        Some((bid, ask))
+    }
+
+    /// Resting size at `px` on `side` (0 when absent): the queue a new order there would join.
+    #[must_use]
+    pub fn queue_at(&self, side: Side, px: i64) -> i64 {
+        self.side(side).qty_at(px)
+    }
+
+    /// Number of levels `(bids, asks)`.
+    #[must_use]
+    pub fn len(&self) -> (usize, usize) {
+        (self.bids.len(), self.asks.len())
+    }
+
+    /// True when both sides are empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.bids.is_empty() && self.asks.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lv(px: i64, qty: i64) -> Level {
+        Level { px, qty }
+    }
+
+    #[test]
+    fn set_insert_update_delete_keep_order() {
+        let mut b = L2Book::new();
+        for (px, q) in [(100, 1), (102, 2), (101, 3), (90, 4)] {
+            assert!(b.set(Side::Bid, px, q));
+        }
+        for (px, q) in [(105, 1), (103, 2), (110, 3)] {
+            b.set(Side::Ask, px, q);
+        }
+        assert_eq!(b.best_bid(), Some(lv(102, 2)));
+        assert_eq!(b.best_ask(), Some(lv(103, 2)));
+        let bids: Vec<_> = b.top(Side::Bid, 10).map(|l| l.px).collect();
+        assert_eq!(bids, vec![102, 101, 100, 90]);
+        let asks: Vec<_> = b.top(Side::Ask, 2).map(|l| l.px).collect();
+        assert_eq!(asks, vec![103, 105]);
+        // update in place, unchanged size, delete, delete absent
+        assert!(b.set(Side::Bid, 101, 7));
+        assert!(!b.set(Side::Bid, 101, 7));
+        assert!(b.set(Side::Bid, 102, 0));
+        assert!(!b.set(Side::Bid, 999, 0));
+        assert_eq!(b.best_bid(), Some(lv(101, 7)));
+        assert_eq!(b.len(), (3, 3));
+        assert_eq!(b.queue_at(Side::Bid, 100), 1);
+        assert_eq!(b.queue_at(Side::Bid, 99), 0);
+        assert_eq!(b.queue_at(Side::Ask, 110), 3);
+    }
+
+    #[test]
+    fn deep_levels_use_binary_search_path() {
+        let mut b = L2Book::new();
+        for i in 0..100 {
+            b.set(Side::Ask, 1000 + 2 * i, i + 1);
+        }
+        // deep insert, deep delete, deep update (beyond the 8-level tail scan)
+        b.set(Side::Ask, 1151, 42);
+        b.set(Side::Ask, 1100, 0);
+        b.set(Side::Ask, 1190, 5);
+        let px: Vec<i64> = b.side(Side::Ask).iter().map(|l| l.px).collect();
+        let mut sorted = px.clone();
+        sorted.sort_unstable();
+        assert_eq!(px, sorted);
+        assert_eq!(b.queue_at(Side::Ask, 1151), 42);
+        assert_eq!(b.queue_at(Side::Ask, 1100), 0);
+        assert_eq!(b.queue_at(Side::Ask, 1190), 5);
+        assert_eq!(b.len().1, 100);
+        assert_eq!(b.best_ask(), Some(lv(1000, 1)));
+    }
+
+    #[test]
+    fn snapshot_replaces_any_order_last_wins() {
+        let mut b = L2Book::new();
+        b.set(Side::Bid, 1, 1);
+        b.apply_snapshot(
+            &[lv(10, 1), lv(12, 2), lv(11, 3), lv(12, 4), lv(9, 0)],
+            &[lv(13, 1), lv(14, 2)],
+        );
+        let bids: Vec<_> = b.top(Side::Bid, 10).collect();
+        assert_eq!(bids, vec![lv(12, 4), lv(11, 3), lv(10, 1)]);
+        assert_eq!(b.best_ask(), Some(lv(13, 1)));
+        // best-first input (the venue order) is accepted as is
+        b.apply_snapshot(&[lv(12, 1), lv(11, 1)], &[]);
+        assert_eq!(b.len(), (2, 0));
+        assert_eq!(b.best_ask(), None);
+        assert_eq!(b.mid(), None);
+    }
+
+    #[test]
+    fn mid_spread_depth_crossed() {
+        let mut b = L2Book::new();
+        b.apply_snapshot(
+            &[lv(9_990, 1), lv(9_980, 2), lv(9_900, 4)],
+            &[lv(10_010, 3), lv(10_020, 5), lv(10_200, 7)],
+        );
+        assert_eq!(b.mid_x2(), Some(20_000));
+        assert_eq!(b.mid(), Some(10_000.0));
+        assert_eq!(b.spread(), Some(20));
+        // 20 bps of 10 000 = 20: bids >= 9 980, asks <= 10 020
+        assert_eq!(b.depth_within_bps(20.0), Some((3, 8)));
+        assert_eq!(b.depth_within_bps(5.0), Some((0, 0)));
+        assert_eq!(b.depth_within_bps(1e4), Some((7, 15)));
+        assert!(!b.is_crossed());
+        b.set(Side::Bid, 10_010, 1);
+        assert!(b.is_crossed());
+        assert_eq!(b.spread(), Some(0));
+    }
+}
