@@ -3,7 +3,8 @@
 //! Prices and sizes are the scaled integers of [`crate::units`] (`value × 10^8` by default).
 //! Each side is a pair of parallel sorted `Vec`s whose **best level is the last element**, so the
 //! frequent updates near the top touch (insert, delete, shift) only the tail of the arrays; a
-//! lookup is a binary search. Measured against a `BTreeMap` in `benches/benches/book.rs`.
+//! lookup is a binary search. Deletes below the top leave free slots that nearby inserts reuse
+//! (see [`BookSide`]). Measured against a `BTreeMap` in `benches/benches/book.rs`.
 
 /// Book side: bids (buyers) or asks (sellers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,15 +41,28 @@ pub struct Level {
     pub qty: i64,
 }
 
+/// How far (in array slots) an insert looks for a free slot before shifting the whole tail.
+const GAP_WINDOW: usize = 32;
+
 /// One side of the book, best level last.
 ///
 /// Levels are kept under a sort key that grows towards the best price: `px` for bids, `-px` for
 /// asks, so both sides share one code path (ascending keys, best = last).
+///
+/// Deleting a level below the top leaves a *free slot* (its key stays, its size becomes 0) instead
+/// of shifting every level above it; a later insert nearby reuses the slot and shifts only the few
+/// levels in between. Binance futures diff streams touch the whole 1000–5000-level book (a third
+/// of the updates insert or delete hundreds of levels below the top), so this keeps those updates
+/// from moving kilobytes each. Free slots are compacted when they outnumber half the live levels;
+/// the last slot is always a live level, so the best price stays O(1).
 #[derive(Debug, Clone)]
 pub struct BookSide {
     side: Side,
     keys: Vec<i64>,
+    /// 0 marks a free slot
     qtys: Vec<i64>,
+    /// number of live levels (`keys.len()` minus free slots)
+    live: usize,
 }
 
 impl BookSide {
@@ -59,6 +73,7 @@ impl BookSide {
             side,
             keys: Vec::new(),
             qtys: Vec::new(),
+            live: 0,
         }
     }
 
@@ -79,22 +94,24 @@ impl BookSide {
     /// Number of price levels.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.live
     }
 
     /// True when the side holds no level.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.live == 0
     }
 
     /// Remove every level.
     pub fn clear(&mut self) {
         self.keys.clear();
         self.qtys.clear();
+        self.live = 0;
     }
 
-    /// Position of `key`: `Ok(i)` if present, `Err(i)` where it would be inserted.
+    /// Position of `key`: `Ok(i)` if a slot (live or free) holds it, `Err(i)` where it would be
+    /// inserted.
     ///
     /// Most updates land within a few levels of the top (the end of the arrays), so the last
     /// eight keys are scanned first; deeper keys are binary-searched.
@@ -126,27 +143,75 @@ impl BookSide {
         let key = self.key(px);
         match self.find(key) {
             Ok(i) => {
-                if qty == 0 {
-                    self.keys.remove(i);
-                    self.qtys.remove(i);
-                    true
-                } else if self.qtys[i] == qty {
-                    false
-                } else {
-                    self.qtys[i] = qty;
-                    true
+                let old = self.qtys[i];
+                if old == qty {
+                    return false;
                 }
+                self.qtys[i] = qty;
+                if old == 0 {
+                    self.live += 1;
+                } else if qty == 0 {
+                    self.live -= 1;
+                    self.after_delete(i);
+                }
+                true
             }
+            Err(_) if qty == 0 => false,
             Err(i) => {
-                if qty == 0 {
-                    false
-                } else {
-                    self.keys.insert(i, key);
-                    self.qtys.insert(i, qty);
-                    true
-                }
+                self.insert(i, key, qty);
+                true
             }
         }
+    }
+
+    /// Keep the last slot live; compact when free slots outnumber half the live levels.
+    fn after_delete(&mut self, i: usize) {
+        if i + 1 == self.keys.len() {
+            while self.qtys.last() == Some(&0) {
+                self.keys.pop();
+                self.qtys.pop();
+            }
+        }
+        let free = self.keys.len() - self.live;
+        if free > 16 && free > self.live / 2 {
+            let mut w = 0;
+            for r in 0..self.keys.len() {
+                if self.qtys[r] != 0 {
+                    self.keys[w] = self.keys[r];
+                    self.qtys[w] = self.qtys[r];
+                    w += 1;
+                }
+            }
+            self.keys.truncate(w);
+            self.qtys.truncate(w);
+        }
+    }
+
+    /// Insert a new live level at sorted position `i`, reusing a nearby free slot if any.
+    fn insert(&mut self, i: usize, key: i64, qty: i64) {
+        self.live += 1;
+        let n = self.keys.len();
+        // a free slot above (j >= i): shift i..j up by one
+        if let Some(j) = (i..n.min(i + GAP_WINDOW)).find(|&j| self.qtys[j] == 0) {
+            self.keys.copy_within(i..j, i + 1);
+            self.qtys.copy_within(i..j, i + 1);
+            self.keys[i] = key;
+            self.qtys[i] = qty;
+            return;
+        }
+        // a free slot below (j < i): shift j+1..i down by one
+        if let Some(j) = (i.saturating_sub(GAP_WINDOW)..i)
+            .rev()
+            .find(|&j| self.qtys[j] == 0)
+        {
+            self.keys.copy_within(j + 1..i, j);
+            self.qtys.copy_within(j + 1..i, j);
+            self.keys[i - 1] = key;
+            self.qtys[i - 1] = qty;
+            return;
+        }
+        self.keys.insert(i, key);
+        self.qtys.insert(i, qty);
     }
 
     /// Replace the contents with `levels` (any order; zero sizes are skipped; for a repeated price
@@ -175,6 +240,7 @@ impl BookSide {
         }
         self.keys.extend(pairs.iter().map(|p| p.0));
         self.qtys.extend(pairs.iter().map(|p| p.1));
+        self.live = pairs.len();
     }
 
     /// The best level (highest bid / lowest ask).
@@ -196,13 +262,14 @@ impl BookSide {
             .iter()
             .rev()
             .zip(self.qtys.iter().rev())
+            .filter(|(_, &q)| q != 0)
             .map(|(&k, &q)| Level {
                 px: self.key(k),
                 qty: q,
             })
     }
 
-    /// The resting size at `px` (0 when there is no level there).
+    /// The resting size at `px` (0 when there is no level there; free slots hold 0).
     #[must_use]
     pub fn qty_at(&self, px: i64) -> i64 {
         match self.find(self.key(px)) {
@@ -400,6 +467,62 @@ mod tests {
         assert_eq!(b.queue_at(Side::Ask, 1190), 5);
         assert_eq!(b.len().1, 100);
         assert_eq!(b.best_ask(), Some(lv(1000, 1)));
+    }
+
+    #[test]
+    fn random_updates_match_a_btreemap_model() {
+        use rand::{Rng, SeedableRng};
+        use std::collections::BTreeMap;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut b = L2Book::new();
+        let mut model: [BTreeMap<i64, i64>; 2] = [BTreeMap::new(), BTreeMap::new()];
+        for step in 0..200_000 {
+            let side = if rng.random_bool(0.5) {
+                Side::Bid
+            } else {
+                Side::Ask
+            };
+            // bids below 10 000, asks above; deep and near-top prices, many deletes
+            let off: i64 = if rng.random_bool(0.3) {
+                rng.random_range(0..8)
+            } else {
+                rng.random_range(0..3000)
+            };
+            let px = match side {
+                Side::Bid => 9_999 - off,
+                Side::Ask => 10_001 + off,
+            };
+            let qty = if rng.random_bool(0.45) {
+                0
+            } else {
+                rng.random_range(1..100)
+            };
+            let m = &mut model[usize::from(side == Side::Ask)];
+            let before = m.get(&px).copied().unwrap_or(0);
+            if qty == 0 {
+                m.remove(&px);
+            } else {
+                m.insert(px, qty);
+            }
+            assert_eq!(b.set(side, px, qty), before != qty, "step {step}");
+            if step % 5_000 == 0 || step == 199_999 {
+                let bids: Vec<Level> = model[0]
+                    .iter()
+                    .rev()
+                    .map(|(&px, &qty)| lv(px, qty))
+                    .collect();
+                let asks: Vec<Level> = model[1].iter().map(|(&px, &qty)| lv(px, qty)).collect();
+                assert_eq!(b.side(Side::Bid).iter().collect::<Vec<_>>(), bids);
+                assert_eq!(b.side(Side::Ask).iter().collect::<Vec<_>>(), asks);
+                assert_eq!(b.len(), (bids.len(), asks.len()));
+                assert_eq!(b.best_bid(), bids.first().copied());
+                assert_eq!(b.best_ask(), asks.first().copied());
+                assert_eq!(
+                    b.queue_at(Side::Bid, 9_990),
+                    model[0].get(&9_990).copied().unwrap_or(0)
+                );
+            }
+        }
     }
 
     #[test]
