@@ -14,11 +14,8 @@ fn invalid(msg: String) -> PyErr {
 }
 
 fn col<'py, T: Element>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<PyReadonlyArray1<'py, T>> {
-    let v = d
-        .get_item(key)?
-        .ok_or_else(|| invalid(format!("book columns: missing {key:?}")))?;
-    v.extract::<PyReadonlyArray1<'py, T>>()
-        .map_err(|e| invalid(format!("book column {key:?}: {e}")))
+    let v = d.get_item(key)?.ok_or_else(|| invalid(format!("book columns: missing {key:?}")))?;
+    v.extract::<PyReadonlyArray1<'py, T>>().map_err(|e| invalid(format!("book column {key:?}: {e}")))
 }
 
 /// Borrowed numpy columns of a book table plus the group id per row.
@@ -78,10 +75,7 @@ fn stats_to_py<'py>(py: Python<'py>, stats: &[SyncStats]) -> PyResult<Bound<'py,
     d.set_item("gaps", field(|s| s.gaps).into_pyarray(py))?;
     d.set_item("crossed", field(|s| s.crossed).into_pyarray(py))?;
     d.set_item("level_rows", field(|s| s.level_rows).into_pyarray(py))?;
-    d.set_item(
-        "rule",
-        stats.iter().map(|s| s.rule.name()).collect::<Vec<_>>(),
-    )?;
+    d.set_item("rule", stats.iter().map(|s| s.rule.name()).collect::<Vec<_>>())?;
     Ok(d)
 }
 
@@ -100,9 +94,7 @@ pub fn book_top_of_book<'py>(
     let on_gap = OnGap::from_name(on_gap).map_err(CoreErr)?;
     let c = Cols::extract(cols)?;
     let rows = c.rows()?;
-    let (t, stats) = py
-        .detach(|| book::top_of_book(&rows, &names, on_gap))
-        .map_err(CoreErr)?;
+    let (t, stats) = py.detach(|| book::top_of_book(&rows, &names, on_gap)).map_err(CoreErr)?;
     let d = PyDict::new(py);
     d.set_item("group", t.group.into_pyarray(py))?;
     d.set_item("ts_local", t.ts_local.into_pyarray(py))?;
@@ -130,9 +122,7 @@ pub fn book_sample_grid<'py>(
     let on_gap = OnGap::from_name(on_gap).map_err(CoreErr)?;
     let c = Cols::extract(cols)?;
     let rows = c.rows()?;
-    let (g, stats) = py
-        .detach(|| book::sample_grid(&rows, &names, on_gap, interval_ns, levels))
-        .map_err(CoreErr)?;
+    let (g, stats) = py.detach(|| book::sample_grid(&rows, &names, on_gap, interval_ns, levels)).map_err(CoreErr)?;
     let d = PyDict::new(py);
     d.set_item("group", g.group.into_pyarray(py))?;
     d.set_item("ts", g.ts.into_pyarray(py))?;
@@ -161,9 +151,7 @@ pub fn book_at<'py>(
     let on_gap = OnGap::from_name(on_gap).map_err(CoreErr)?;
     let c = Cols::extract(cols)?;
     let rows = c.rows()?;
-    let (b, stats, synced) = py
-        .detach(|| book::book_at(&rows, &names, group, on_gap, until_ns))
-        .map_err(CoreErr)?;
+    let (b, stats, synced) = py.detach(|| book::book_at(&rows, &names, group, on_gap, until_ns)).map_err(CoreErr)?;
     let ob = PyOrderBook::with(b, px_exp, qty_exp)?;
     Ok((ob, stats_to_py(py, &[stats])?, synced))
 }
@@ -196,36 +184,21 @@ pub struct PyOrderBook {
 impl PyOrderBook {
     fn with(book: L2Book, px_exp: u32, qty_exp: u32) -> PyResult<Self> {
         if px_exp > 18 || qty_exp > 18 {
-            return Err(invalid(format!(
-                "exponents must be at most 18, got px_exp={px_exp} qty_exp={qty_exp}"
-            )));
+            return Err(invalid(format!("exponents must be at most 18, got px_exp={px_exp} qty_exp={qty_exp}")));
         }
-        Ok(Self {
-            book,
-            px_exp,
-            qty_exp,
-        })
+        Ok(Self { book, px_exp, qty_exp })
     }
 }
 
 fn side_of(side: i8) -> PyResult<Side> {
-    Side::from_i8(side)
-        .ok_or_else(|| invalid(format!("side must be +1 (bid) or -1 (ask), got {side}")))
+    Side::from_i8(side).ok_or_else(|| invalid(format!("side must be +1 (bid) or -1 (ask), got {side}")))
 }
 
 fn to_levels(px: &[i64], qty: &[i64], what: &str) -> PyResult<Vec<Level>> {
     if px.len() != qty.len() {
-        return Err(invalid(format!(
-            "{what}: {} prices but {} sizes",
-            px.len(),
-            qty.len()
-        )));
+        return Err(invalid(format!("{what}: {} prices but {} sizes", px.len(), qty.len())));
     }
-    Ok(px
-        .iter()
-        .zip(qty)
-        .map(|(&px, &qty)| Level { px, qty })
-        .collect())
+    Ok(px.iter().zip(qty).map(|(&px, &qty)| Level { px, qty }).collect())
 }
 
 #[pymethods]
@@ -263,12 +236,7 @@ impl PyOrderBook {
     ) -> PyResult<()> {
         let (s, p, q) = (side.as_slice()?, px.as_slice()?, qty.as_slice()?);
         if s.len() != p.len() || p.len() != q.len() {
-            return Err(invalid(format!(
-                "apply_levels: {} sides, {} prices, {} sizes",
-                s.len(),
-                p.len(),
-                q.len()
-            )));
+            return Err(invalid(format!("apply_levels: {} sides, {} prices, {} sizes", s.len(), p.len(), q.len())));
         }
         if let Some(&bad) = s.iter().find(|&&v| !matches!(v, -1..=1)) {
             return Err(invalid(format!("side must be +1, -1 or 0, got {bad}")));
@@ -387,11 +355,7 @@ impl PyOrderBook {
     fn __repr__(&self) -> String {
         let (nb, na) = self.book.len();
         let lv = |l: Option<Level>| match l {
-            Some(l) => format!(
-                "{} x {}",
-                decimal(l.px, self.px_exp),
-                decimal(l.qty, self.qty_exp)
-            ),
+            Some(l) => format!("{} x {}", decimal(l.px, self.px_exp), decimal(l.qty, self.qty_exp)),
             None => "None".into(),
         };
         let spread = match self.book.spread() {

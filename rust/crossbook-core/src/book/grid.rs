@@ -125,23 +125,13 @@ pub fn sample_grid(
     levels: usize,
 ) -> Result<(Grid, Vec<SyncStats>)> {
     if interval_ns <= 0 {
-        return Err(CoreError::InvalidInput(format!(
-            "interval must be positive, got {interval_ns} ns"
-        )));
+        return Err(CoreError::InvalidInput(format!("interval must be positive, got {interval_ns} ns")));
     }
     if levels == 0 || levels > usize::from(u16::MAX) {
-        return Err(CoreError::InvalidInput(format!(
-            "levels must be in 1..=65535, got {levels}"
-        )));
+        return Err(CoreError::InvalidInput(format!("levels must be in 1..=65535, got {levels}")));
     }
     let mut sinks: Vec<GridSink> = (0..names.len())
-        .map(|g| GridSink {
-            group: g as u32,
-            step: interval_ns,
-            levels,
-            next: None,
-            out: Grid::default(),
-        })
+        .map(|g| GridSink { group: g as u32, step: interval_ns, levels, next: None, out: Grid::default() })
         .collect();
     let books = run(rows, names, on_gap, &mut sinks)?;
     let mut out = Grid::default();

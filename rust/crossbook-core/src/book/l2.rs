@@ -69,12 +69,7 @@ impl BookSide {
     /// An empty side.
     #[must_use]
     pub fn new(side: Side) -> Self {
-        Self {
-            side,
-            keys: Vec::new(),
-            qtys: Vec::new(),
-            live: 0,
-        }
+        Self { side, keys: Vec::new(), qtys: Vec::new(), live: 0 }
     }
 
     #[inline]
@@ -200,10 +195,7 @@ impl BookSide {
             return;
         }
         // a free slot below (j < i): shift j+1..i down by one
-        if let Some(j) = (i.saturating_sub(GAP_WINDOW)..i)
-            .rev()
-            .find(|&j| self.qtys[j] == 0)
-        {
+        if let Some(j) = (i.saturating_sub(GAP_WINDOW)..i).rev().find(|&j| self.qtys[j] == 0) {
             self.keys.copy_within(j + 1..i, j);
             self.qtys.copy_within(j + 1..i, j);
             self.keys[i - 1] = key;
@@ -218,11 +210,8 @@ impl BookSide {
     /// the last one wins).
     pub fn load(&mut self, levels: impl IntoIterator<Item = Level>) {
         self.clear();
-        let mut pairs: Vec<(i64, i64)> = levels
-            .into_iter()
-            .filter(|l| l.qty != 0)
-            .map(|l| (self.key(l.px), l.qty))
-            .collect();
+        let mut pairs: Vec<(i64, i64)> =
+            levels.into_iter().filter(|l| l.qty != 0).map(|l| (self.key(l.px), l.qty)).collect();
         // venues publish best-first (keys descending): reversing is then enough
         if pairs.windows(2).all(|w| w[0].0 > w[1].0) {
             pairs.reverse();
@@ -250,10 +239,7 @@ impl BookSide {
         if n == 0 {
             return None;
         }
-        Some(Level {
-            px: self.key(self.keys[n - 1]),
-            qty: self.qtys[n - 1],
-        })
+        Some(Level { px: self.key(self.keys[n - 1]), qty: self.qtys[n - 1] })
     }
 
     /// Levels from the best outwards.
@@ -263,10 +249,7 @@ impl BookSide {
             .rev()
             .zip(self.qtys.iter().rev())
             .filter(|(_, &q)| q != 0)
-            .map(|(&k, &q)| Level {
-                px: self.key(k),
-                qty: q,
-            })
+            .map(|(&k, &q)| Level { px: self.key(k), qty: q })
     }
 
     /// The resting size at `px` (0 when there is no level there; free slots hold 0).
@@ -296,10 +279,7 @@ impl L2Book {
     /// An empty book.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            bids: BookSide::new(Side::Bid),
-            asks: BookSide::new(Side::Ask),
-        }
+        Self { bids: BookSide::new(Side::Bid), asks: BookSide::new(Side::Ask) }
     }
 
     /// One side.
@@ -381,16 +361,8 @@ impl L2Book {
         let mid = self.mid()?;
         let lo = mid * (1.0 - bps / 1e4);
         let hi = mid * (1.0 + bps / 1e4);
-        let bid = self
-            .bids
-            .iter()
-            .take_while(|l| l.px as f64 >= lo)
-            .fold(0i64, |a, l| a.saturating_add(l.qty));
-        let ask = self
-            .asks
-            .iter()
-            .take_while(|l| l.px as f64 <= hi)
-            .fold(0i64, |a, l| a.saturating_add(l.qty));
+        let bid = self.bids.iter().take_while(|l| l.px as f64 >= lo).fold(0i64, |a, l| a.saturating_add(l.qty));
+        let ask = self.asks.iter().take_while(|l| l.px as f64 <= hi).fold(0i64, |a, l| a.saturating_add(l.qty));
         Some((bid, ask))
     }
 
@@ -477,26 +449,14 @@ mod tests {
         let mut b = L2Book::new();
         let mut model: [BTreeMap<i64, i64>; 2] = [BTreeMap::new(), BTreeMap::new()];
         for step in 0..200_000 {
-            let side = if rng.random_bool(0.5) {
-                Side::Bid
-            } else {
-                Side::Ask
-            };
+            let side = if rng.random_bool(0.5) { Side::Bid } else { Side::Ask };
             // bids below 10 000, asks above; deep and near-top prices, many deletes
-            let off: i64 = if rng.random_bool(0.3) {
-                rng.random_range(0..8)
-            } else {
-                rng.random_range(0..3000)
-            };
+            let off: i64 = if rng.random_bool(0.3) { rng.random_range(0..8) } else { rng.random_range(0..3000) };
             let px = match side {
                 Side::Bid => 9_999 - off,
                 Side::Ask => 10_001 + off,
             };
-            let qty = if rng.random_bool(0.45) {
-                0
-            } else {
-                rng.random_range(1..100)
-            };
+            let qty = if rng.random_bool(0.45) { 0 } else { rng.random_range(1..100) };
             let m = &mut model[usize::from(side == Side::Ask)];
             let before = m.get(&px).copied().unwrap_or(0);
             if qty == 0 {
@@ -506,21 +466,14 @@ mod tests {
             }
             assert_eq!(b.set(side, px, qty), before != qty, "step {step}");
             if step % 5_000 == 0 || step == 199_999 {
-                let bids: Vec<Level> = model[0]
-                    .iter()
-                    .rev()
-                    .map(|(&px, &qty)| lv(px, qty))
-                    .collect();
+                let bids: Vec<Level> = model[0].iter().rev().map(|(&px, &qty)| lv(px, qty)).collect();
                 let asks: Vec<Level> = model[1].iter().map(|(&px, &qty)| lv(px, qty)).collect();
                 assert_eq!(b.side(Side::Bid).iter().collect::<Vec<_>>(), bids);
                 assert_eq!(b.side(Side::Ask).iter().collect::<Vec<_>>(), asks);
                 assert_eq!(b.len(), (bids.len(), asks.len()));
                 assert_eq!(b.best_bid(), bids.first().copied());
                 assert_eq!(b.best_ask(), asks.first().copied());
-                assert_eq!(
-                    b.queue_at(Side::Bid, 9_990),
-                    model[0].get(&9_990).copied().unwrap_or(0)
-                );
+                assert_eq!(b.queue_at(Side::Bid, 9_990), model[0].get(&9_990).copied().unwrap_or(0));
             }
         }
     }
@@ -529,10 +482,7 @@ mod tests {
     fn snapshot_replaces_any_order_last_wins() {
         let mut b = L2Book::new();
         b.set(Side::Bid, 1, 1);
-        b.apply_snapshot(
-            &[lv(10, 1), lv(12, 2), lv(11, 3), lv(12, 4), lv(9, 0)],
-            &[lv(13, 1), lv(14, 2)],
-        );
+        b.apply_snapshot(&[lv(10, 1), lv(12, 2), lv(11, 3), lv(12, 4), lv(9, 0)], &[lv(13, 1), lv(14, 2)]);
         let bids: Vec<_> = b.top(Side::Bid, 10).collect();
         assert_eq!(bids, vec![lv(12, 4), lv(11, 3), lv(10, 1)]);
         assert_eq!(b.best_ask(), Some(lv(13, 1)));
@@ -546,10 +496,7 @@ mod tests {
     #[test]
     fn mid_spread_depth_crossed() {
         let mut b = L2Book::new();
-        b.apply_snapshot(
-            &[lv(9_990, 1), lv(9_980, 2), lv(9_900, 4)],
-            &[lv(10_010, 3), lv(10_020, 5), lv(10_200, 7)],
-        );
+        b.apply_snapshot(&[lv(9_990, 1), lv(9_980, 2), lv(9_900, 4)], &[lv(10_010, 3), lv(10_020, 5), lv(10_200, 7)]);
         assert_eq!(b.mid_x2(), Some(20_000));
         assert_eq!(b.mid(), Some(10_000.0));
         assert_eq!(b.spread(), Some(20));

@@ -20,16 +20,9 @@ pub fn run<S: BookSink>(
 ) -> Result<Vec<SyncBook>> {
     rows.validate(names.len())?;
     if sinks.len() != names.len() {
-        return Err(CoreError::InvalidInput(format!(
-            "{} sinks for {} groups",
-            sinks.len(),
-            names.len()
-        )));
+        return Err(CoreError::InvalidInput(format!("{} sinks for {} groups", sinks.len(), names.len())));
     }
-    let mut books: Vec<SyncBook> = names
-        .iter()
-        .map(|n| SyncBook::new(n.clone(), on_gap))
-        .collect();
+    let mut books: Vec<SyncBook> = names.iter().map(|n| SyncBook::new(n.clone(), on_gap)).collect();
     let mut last_ts: Vec<Option<i64>> = vec![None; names.len()];
     for m in rows.messages() {
         let g = rows.group[m.start] as usize;
@@ -93,10 +86,7 @@ struct TobSink {
 
 impl BookSink for TobSink {
     fn applied(&mut self, a: &Applied, book: &L2Book) {
-        let none = Level {
-            px: MISSING_I64,
-            qty: MISSING_I64,
-        };
+        let none = Level { px: MISSING_I64, qty: MISSING_I64 };
         let bid = book.best_bid().unwrap_or(none);
         let ask = book.best_ask().unwrap_or(none);
         let o = &mut self.out;
@@ -115,17 +105,9 @@ impl BookSink for TobSink {
 ///
 /// # Errors
 /// As [`run`].
-pub fn top_of_book(
-    rows: &BookRows<'_>,
-    names: &[String],
-    on_gap: OnGap,
-) -> Result<(TopOfBook, Vec<SyncStats>)> {
-    let mut sinks: Vec<TobSink> = (0..names.len())
-        .map(|g| TobSink {
-            group: g as u32,
-            out: TopOfBook::default(),
-        })
-        .collect();
+pub fn top_of_book(rows: &BookRows<'_>, names: &[String], on_gap: OnGap) -> Result<(TopOfBook, Vec<SyncStats>)> {
+    let mut sinks: Vec<TobSink> =
+        (0..names.len()).map(|g| TobSink { group: g as u32, out: TopOfBook::default() }).collect();
     let books = run(rows, names, on_gap, &mut sinks)?;
     let mut out = TopOfBook::default();
     for s in sinks {
@@ -147,12 +129,9 @@ pub fn book_at(
     until_ns: i64,
 ) -> Result<(L2Book, SyncStats, bool)> {
     rows.validate(names.len())?;
-    let name = names.get(group as usize).ok_or_else(|| {
-        CoreError::InvalidInput(format!(
-            "group {group} out of range ({} groups)",
-            names.len()
-        ))
-    })?;
+    let name = names
+        .get(group as usize)
+        .ok_or_else(|| CoreError::InvalidInput(format!("group {group} out of range ({} groups)", names.len())))?;
     let mut book = SyncBook::new(name.clone(), on_gap);
     let mut sink = ();
     let mut last = None;

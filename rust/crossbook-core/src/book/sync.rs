@@ -43,9 +43,7 @@ impl OnGap {
         match name {
             "raise" => Ok(Self::Raise),
             "resync" => Ok(Self::Resync),
-            other => Err(CoreError::InvalidInput(format!(
-                "on_gap must be 'raise' or 'resync', got {other:?}"
-            ))),
+            other => Err(CoreError::InvalidInput(format!("on_gap must be 'raise' or 'resync', got {other:?}"))),
         }
     }
 }
@@ -101,15 +99,11 @@ impl BookRows<'_> {
         ];
         for (name, len) in lens {
             if len != n {
-                return Err(CoreError::InvalidInput(format!(
-                    "book column {name} has {len} rows, ts_local has {n}"
-                )));
+                return Err(CoreError::InvalidInput(format!("book column {name} has {len} rows, ts_local has {n}")));
             }
         }
         if let Some(&g) = self.group.iter().find(|&&g| g as usize >= n_groups) {
-            return Err(CoreError::InvalidInput(format!(
-                "group id {g} out of range ({n_groups} groups)"
-            )));
+            return Err(CoreError::InvalidInput(format!("group id {g} out of range ({n_groups} groups)")));
         }
         Ok(())
     }
@@ -289,12 +283,7 @@ impl SyncBook {
     ///
     /// # Errors
     /// [`CoreError::SequenceGap`] under [`OnGap::Raise`]; `index` is the message's first row.
-    pub fn on_message<S: BookSink>(
-        &mut self,
-        rows: &BookRows<'_>,
-        m: Msg,
-        sink: &mut S,
-    ) -> Result<()> {
+    pub fn on_message<S: BookSink>(&mut self, rows: &BookRows<'_>, m: Msg, sink: &mut S) -> Result<()> {
         self.stats.messages += 1;
         let i = m.start;
         if rows.is_snapshot[i] {
@@ -329,12 +318,7 @@ impl SyncBook {
         sink.finish(last_ts_local, &self.book, self.is_synced());
     }
 
-    fn on_snapshot<S: BookSink>(
-        &mut self,
-        rows: &BookRows<'_>,
-        m: Msg,
-        sink: &mut S,
-    ) -> Result<()> {
+    fn on_snapshot<S: BookSink>(&mut self, rows: &BookRows<'_>, m: Msg, sink: &mut S) -> Result<()> {
         let i = m.start;
         let ts = rows.ts_local[i];
         sink.advance(ts, &self.book, self.is_synced());
@@ -342,11 +326,7 @@ impl SyncBook {
         self.stats.snapshots += 1;
         self.snap_ts = ts;
         self.last = rows.seq_last[i];
-        self.state = if self.last == MISSING_I64 {
-            State::Synced
-        } else {
-            State::AwaitFirst
-        };
+        self.state = if self.last == MISSING_I64 { State::Synced } else { State::AwaitFirst };
         self.emit(rows, m, ts, sink);
         let buffered = std::mem::take(&mut self.buffer);
         for (k, &b) in buffered.iter().enumerate() {
@@ -361,13 +341,7 @@ impl SyncBook {
         Ok(())
     }
 
-    fn on_update<S: BookSink>(
-        &mut self,
-        rows: &BookRows<'_>,
-        m: Msg,
-        ts: i64,
-        sink: &mut S,
-    ) -> Result<()> {
+    fn on_update<S: BookSink>(&mut self, rows: &BookRows<'_>, m: Msg, ts: i64, sink: &mut S) -> Result<()> {
         match self.verdict(rows, m) {
             Verdict::Apply => {
                 sink.advance(ts, &self.book, true);
@@ -401,14 +375,10 @@ impl SyncBook {
         match (self.state, futures) {
             (State::AwaitFirst, true) if u < last => Verdict::Drop,
             (State::AwaitFirst, true) if first <= last || pu == last => Verdict::Apply,
-            (State::AwaitFirst, true) => {
-                Verdict::Gap("U <= lastUpdateId <= u (first update after the snapshot)")
-            }
+            (State::AwaitFirst, true) => Verdict::Gap("U <= lastUpdateId <= u (first update after the snapshot)"),
             (State::AwaitFirst, false) if u <= last => Verdict::Drop,
             (State::AwaitFirst, false) if first <= last.saturating_add(1) => Verdict::Apply,
-            (State::AwaitFirst, false) => {
-                Verdict::Gap("U <= lastUpdateId + 1 <= u (first update after the snapshot)")
-            }
+            (State::AwaitFirst, false) => Verdict::Gap("U <= lastUpdateId + 1 <= u (first update after the snapshot)"),
             (_, true) if pu == last => Verdict::Apply,
             (_, true) if u <= last => Verdict::Drop,
             (_, true) => Verdict::Gap("pu == previous u"),
@@ -461,10 +431,7 @@ impl SyncBook {
     fn load_snapshot(&mut self, rows: &BookRows<'_>, m: Msg) {
         let (mut bids, mut asks) = (Vec::new(), Vec::new());
         for r in m.start..m.end {
-            let l = Level {
-                px: rows.px[r],
-                qty: rows.qty[r],
-            };
+            let l = Level { px: rows.px[r], qty: rows.qty[r] };
             match Side::from_i8(rows.side[r]) {
                 Some(Side::Bid) => bids.push(l),
                 Some(Side::Ask) => asks.push(l),

@@ -21,19 +21,8 @@ struct T {
 
 impl T {
     /// One message; no levels → one sequence-only row (side 0).
-    fn msg(
-        &mut self,
-        g: u32,
-        ts: i64,
-        snap: bool,
-        ids: (i64, i64, i64),
-        levels: &[(i8, i64, i64)],
-    ) -> &mut Self {
-        let levels: Vec<(i8, i64, i64)> = if levels.is_empty() {
-            vec![(0, 0, 0)]
-        } else {
-            levels.to_vec()
-        };
+    fn msg(&mut self, g: u32, ts: i64, snap: bool, ids: (i64, i64, i64), levels: &[(i8, i64, i64)]) -> &mut Self {
+        let levels: Vec<(i8, i64, i64)> = if levels.is_empty() { vec![(0, 0, 0)] } else { levels.to_vec() };
         for (side, px, qty) in levels {
             self.group.push(g);
             self.ts_local.push(ts);
@@ -91,17 +80,7 @@ fn futures_buffered_bridge_and_pu_chain() {
     assert_eq!(tob.ask_px, vec![101, 101, 102, 102]);
     assert_eq!(tob.ask_qty, vec![7, 7, 8, 8]);
     let s = stats[0];
-    assert_eq!(
-        (
-            s.messages,
-            s.applied,
-            s.snapshots,
-            s.dropped,
-            s.gaps,
-            s.crossed
-        ),
-        (5, 4, 1, 1, 0, 0)
-    );
+    assert_eq!((s.messages, s.applied, s.snapshots, s.dropped, s.gaps, s.crossed), (5, 4, 1, 1, 0, 0));
     assert_eq!(s.level_rows, 4 + 1 + 1);
     assert_eq!(s.rule, Rule::PrevId);
 }
@@ -110,9 +89,13 @@ fn futures_buffered_bridge_and_pu_chain() {
 fn futures_first_update_may_end_at_snapshot_id() {
     // U <= L <= u with u == L is a valid bridge (futures drop only u < L)
     let mut t = T::default();
-    t.msg(0, 1, true, (8, 8, NA), &snap_book())
-        .msg(0, 2, false, (5, 8, 4), &[(1, 100, 3)])
-        .msg(0, 3, false, (9, 9, 8), &[]);
+    t.msg(0, 1, true, (8, 8, NA), &snap_book()).msg(0, 2, false, (5, 8, 4), &[(1, 100, 3)]).msg(
+        0,
+        3,
+        false,
+        (9, 9, 8),
+        &[],
+    );
     let (tob, stats) = top_of_book(&t.rows(), &names(1), OnGap::Raise).unwrap();
     assert_eq!(tob.seq, vec![8, 8, 9]);
     assert_eq!(stats[0].dropped, 0);
@@ -121,9 +104,13 @@ fn futures_first_update_may_end_at_snapshot_id() {
 #[test]
 fn futures_gap_raises_with_ids() {
     let mut t = T::default();
-    t.msg(0, 1, true, (8, 8, NA), &snap_book())
-        .msg(0, 2, false, (7, 9, 6), &[(1, 100, 1)])
-        .msg(0, 3, false, (12, 14, 11), &[(1, 100, 2), (1, 98, 1)]);
+    t.msg(0, 1, true, (8, 8, NA), &snap_book()).msg(0, 2, false, (7, 9, 6), &[(1, 100, 1)]).msg(
+        0,
+        3,
+        false,
+        (12, 14, 11),
+        &[(1, 100, 2), (1, 98, 1)],
+    );
     let err = top_of_book(&t.rows(), &names(1), OnGap::Raise).unwrap_err();
     assert_eq!(
         err,
@@ -146,8 +133,7 @@ fn futures_gap_raises_with_ids() {
 #[test]
 fn futures_first_update_not_bridging_is_a_gap() {
     let mut t = T::default();
-    t.msg(0, 1, false, (10, 12, 9), &[(1, 100, 1)])
-        .msg(0, 2, true, (8, 8, NA), &snap_book());
+    t.msg(0, 1, false, (10, 12, 9), &[(1, 100, 1)]).msg(0, 2, true, (8, 8, NA), &snap_book());
     let err = top_of_book(&t.rows(), &names(1), OnGap::Raise).unwrap_err();
     assert!(matches!(
         err,
@@ -178,9 +164,13 @@ fn spot_rules_drop_at_or_below_snapshot_id_then_consecutive() {
     assert_eq!((stats[0].dropped, stats[0].rule), (2, Rule::Consecutive));
 
     let mut g = T::default();
-    g.msg(0, 1, true, (10, 10, NA), &snap_book())
-        .msg(0, 2, false, (11, 12, NA), &[])
-        .msg(0, 3, false, (14, 15, NA), &[]);
+    g.msg(0, 1, true, (10, 10, NA), &snap_book()).msg(0, 2, false, (11, 12, NA), &[]).msg(
+        0,
+        3,
+        false,
+        (14, 15, NA),
+        &[],
+    );
     let err = top_of_book(&g.rows(), &names(1), OnGap::Raise).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -209,18 +199,19 @@ fn resync_counts_gap_and_resumes_at_next_snapshot() {
     assert_eq!(tob.ask_qty, vec![7, 7, 60, 60, 61]);
     let s = stats[0];
     // the gap update and the next are dropped at replay (u < 19); the third bridges
-    assert_eq!(
-        (s.gaps, s.dropped, s.applied, s.snapshots, s.messages),
-        (1, 2, 5, 2, 7)
-    );
+    assert_eq!((s.gaps, s.dropped, s.applied, s.snapshots, s.messages), (1, 2, 5, 2, 7));
 }
 
 #[test]
 fn resync_without_later_snapshot_drops_the_rest() {
     let mut t = T::default();
-    t.msg(0, 1, true, (10, 10, NA), &snap_book())
-        .msg(0, 2, false, (12, 13, 12), &[(1, 100, 1)])
-        .msg(0, 3, false, (14, 15, 13), &[(1, 100, 1)]);
+    t.msg(0, 1, true, (10, 10, NA), &snap_book()).msg(0, 2, false, (12, 13, 12), &[(1, 100, 1)]).msg(
+        0,
+        3,
+        false,
+        (14, 15, 13),
+        &[(1, 100, 1)],
+    );
     let (tob, stats) = top_of_book(&t.rows(), &names(1), OnGap::Resync).unwrap();
     assert_eq!(tob.len(), 1);
     assert_eq!((stats[0].gaps, stats[0].dropped), (1, 2));
@@ -233,13 +224,7 @@ fn no_ids_snapshots_replace_and_early_updates_are_skipped() {
     let mut t = T::default();
     t.msg(0, 1, false, (NA, NA, NA), &[(1, 50, 1)])
         .msg(0, 2, true, (NA, NA, NA), &snap_book())
-        .msg(
-            0,
-            3,
-            false,
-            (NA, NA, NA),
-            &[(1, 100, 0), (1, 100, 0), (-1, 100, 2)],
-        )
+        .msg(0, 3, false, (NA, NA, NA), &[(1, 100, 0), (1, 100, 0), (-1, 100, 2)])
         .msg(0, 4, true, (NA, NA, NA), &[(1, 90, 1), (-1, 95, 1)])
         .msg(0, 5, true, (NA, NA, NA), &[(-1, 96, 3)]);
     let (tob, stats) = top_of_book(&t.rows(), &names(1), OnGap::Raise).unwrap();
@@ -248,18 +233,19 @@ fn no_ids_snapshots_replace_and_early_updates_are_skipped() {
     assert_eq!(tob.ask_px, vec![101, 100, 95, 96]);
     assert_eq!(tob.ask_qty, vec![7, 2, 1, 3]);
     let s = stats[0];
-    assert_eq!(
-        (s.messages, s.applied, s.dropped, s.snapshots, s.rule),
-        (5, 4, 1, 3, Rule::NoIds)
-    );
+    assert_eq!((s.messages, s.applied, s.dropped, s.snapshots, s.rule), (5, 4, 1, 3, Rule::NoIds));
 }
 
 #[test]
 fn crossed_books_are_counted_not_fatal() {
     let mut t = T::default();
-    t.msg(0, 1, true, (NA, NA, NA), &snap_book())
-        .msg(0, 2, false, (NA, NA, NA), &[(1, 101, 1)])
-        .msg(0, 3, false, (NA, NA, NA), &[(-1, 101, 0)]);
+    t.msg(0, 1, true, (NA, NA, NA), &snap_book()).msg(0, 2, false, (NA, NA, NA), &[(1, 101, 1)]).msg(
+        0,
+        3,
+        false,
+        (NA, NA, NA),
+        &[(-1, 101, 0)],
+    );
     let (tob, stats) = top_of_book(&t.rows(), &names(1), OnGap::Raise).unwrap();
     assert_eq!(tob.len(), 3);
     assert_eq!(stats[0].crossed, 1);
@@ -287,17 +273,11 @@ fn grid_samples_state_as_of_each_time() {
         .msg(0, 35, false, (5, 5, 4), &[(-1, 101, 0)])
         .msg(0, 60, false, (6, 6, 5), &[(1, 99, 0)]);
     let (g, _) = sample_grid(&t.rows(), &names(1), OnGap::Raise, 10, 2).unwrap();
-    let ts_levels: Vec<(i64, i8, u16, i64, i64)> = (0..g.len())
-        .map(|i| (g.ts[i], g.side[i], g.level[i], g.px[i], g.qty[i]))
-        .collect();
+    let ts_levels: Vec<(i64, i8, u16, i64, i64)> =
+        (0..g.len()).map(|i| (g.ts[i], g.side[i], g.level[i], g.px[i], g.qty[i])).collect();
     let mut want = Vec::new();
     for ts in [20, 30] {
-        want.extend([
-            (ts, 1, 0, 100, 9),
-            (ts, 1, 1, 99, 6),
-            (ts, -1, 0, 101, 7),
-            (ts, -1, 1, 102, 8),
-        ]);
+        want.extend([(ts, 1, 0, 100, 9), (ts, 1, 1, 99, 6), (ts, -1, 0, 101, 7), (ts, -1, 1, 102, 8)]);
     }
     for ts in [40, 50] {
         want.extend([(ts, 1, 0, 100, 9), (ts, 1, 1, 99, 6), (ts, -1, 0, 102, 8)]);
@@ -323,9 +303,13 @@ fn grid_skips_unsynced_stretch_after_gap() {
 #[test]
 fn book_at_processes_messages_up_to_time() {
     let mut t = T::default();
-    t.msg(0, 1, false, (9, 9, 8), &[(1, 100, 2)])
-        .msg(0, 2, true, (8, 8, NA), &snap_book())
-        .msg(0, 3, false, (10, 10, 9), &[(-1, 101, 1)]);
+    t.msg(0, 1, false, (9, 9, 8), &[(1, 100, 2)]).msg(0, 2, true, (8, 8, NA), &snap_book()).msg(
+        0,
+        3,
+        false,
+        (10, 10, 9),
+        &[(-1, 101, 1)],
+    );
     let (_, _, synced) = book_at(&t.rows(), &names(1), 0, OnGap::Raise, 1).unwrap();
     assert!(!synced);
     let (b, s, synced) = book_at(&t.rows(), &names(1), 0, OnGap::Raise, 2).unwrap();
@@ -342,16 +326,10 @@ fn book_at_processes_messages_up_to_time() {
 fn invalid_inputs_are_errors() {
     let mut t = T::default();
     t.msg(2, 1, true, (NA, NA, NA), &[(1, 1, 1)]);
-    assert!(matches!(
-        top_of_book(&t.rows(), &names(1), OnGap::Raise),
-        Err(CoreError::InvalidInput(_))
-    ));
+    assert!(matches!(top_of_book(&t.rows(), &names(1), OnGap::Raise), Err(CoreError::InvalidInput(_))));
     let mut rows = t.rows();
     rows.px = &[];
-    assert!(matches!(
-        top_of_book(&rows, &names(3), OnGap::Raise),
-        Err(CoreError::InvalidInput(_))
-    ));
+    assert!(matches!(top_of_book(&rows, &names(3), OnGap::Raise), Err(CoreError::InvalidInput(_))));
     assert!(OnGap::from_name("skip").is_err());
     assert_eq!(OnGap::from_name("resync").unwrap(), OnGap::Resync);
 }
