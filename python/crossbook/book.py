@@ -78,9 +78,7 @@ def _groups(df: pl.DataFrame) -> tuple[np.ndarray, pl.DataFrame]:
     starts = change.arg_true().to_numpy()
     run_keys = df.select(_KEYS)[pl.Series(starts)].rows()
     ids: dict[tuple[str, str], int] = {}
-    run_ids = np.fromiter(
-        (ids.setdefault(k, len(ids)) for k in run_keys), dtype=np.uint32, count=len(run_keys)
-    )
+    run_ids = np.fromiter((ids.setdefault(k, len(ids)) for k in run_keys), dtype=np.uint32, count=len(run_keys))
     lengths = np.diff(np.append(starts, df.height))
     group = np.repeat(run_ids, lengths)
     keys = pl.DataFrame(
@@ -99,11 +97,7 @@ def _prepare(book_table: pl.DataFrame) -> tuple[dict[str, np.ndarray], pl.DataFr
         raise ValueError(f"book table is missing columns {missing}")
     df = book_table.select(
         [pl.col(c).cast(pl.String).fill_null("") for c in _KEYS]
-        + [
-            pl.col(c) if book_table.schema[c] == t else pl.col(c).cast(t)
-            for c, t in schema.items()
-            if c not in _KEYS
-        ]
+        + [pl.col(c) if book_table.schema[c] == t else pl.col(c).cast(t) for c, t in schema.items() if c not in _KEYS]
     )
     group, keys = _groups(df)
     cols: dict[str, np.ndarray] = {"group": group}
@@ -222,9 +216,7 @@ def book_at(
         sel = sel.filter(pl.col("symbol") == symbol)
     if sel.height != 1:
         have = ", ".join(names)
-        raise _core.InvalidInputError(
-            f"book_at: choose one book with venue=/symbol= (the table holds {have})"
-        )
+        raise _core.InvalidInputError(f"book_at: choose one book with venue=/symbol= (the table holds {have})")
     group, ven, sym = sel.row(0)
     inst = instrument(ven, sym)
     ob, stats, synced = _core.book_at(
