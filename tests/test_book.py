@@ -384,7 +384,12 @@ def _read(path: Path):
         from crossbook.data import read
     except ImportError:  # before crossbook/data/__init__.py re-exports it
         from crossbook.data.readers import read
-    return read(path)
+    try:
+        return read(path)
+    except crossbook.InvalidInputError as e:  # the skeleton's placeholder reader, before the merge
+        if "reader not written yet" in str(e):
+            pytest.skip(f"the reader for {path.name} is not merged into this branch yet")
+        raise
 
 
 # Share of top-of-book rows, joined to bookTicker rows with the same update id, whose best bid/ask
@@ -473,3 +478,39 @@ def test_real_hyperliquid_archive_top_of_book_is_each_snapshots_first_level():
     assert got.equals(want)
     st = book_stats(book).row(0, named=True)
     assert (st["snapshots"], st["dropped"], st["gaps"], st["crossed"]) == (5587, 0, 0, 0)
+
+
+FIXTURES = REAL / "nautilus-tardis-binance-fixtures"
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"real data folder {FIXTURES} is absent")
+def test_real_binance_depth_csv_update_not_bridging_the_snapshot_is_a_gap():
+    # SOURCES.md: btcusdt-depth-update.csv "does NOT chain to the snapshot (ids differ)"
+    snap = _read(FIXTURES / "binance" / "btcusdt-depth-snap.csv")["book"]
+    upd = _read(FIXTURES / "binance" / "btcusdt-depth-update.csv")["book"]
+    assert (snap.height, upd.height) == (100, 100)
+    book = pl.concat([snap, upd])
+    ven, sym = book.row(0, named=True)["venue"], book.row(0, named=True)["symbol"]
+    with pytest.raises(crossbook.SequenceGapError) as ei:
+        top_of_book(book)
+    assert str(ei.value) == (
+        f"sequence gap in {sym} ({ven}) at update 100: expected U <= lastUpdateId <= u (first update after the "
+        "snapshot), got first=2098041693435 prev=2098041693400 (last applied update id 2098021528332)"
+    )
+    tob = top_of_book(book, on_gap="resync")
+    # the snapshot file holds 100 bid levels and no ask: best bid 20377.00, no ask
+    assert tob.select("seq", "bid_px", "ask_px").rows() == [(2098021528332, 2_037_700_000_000, None)]
+    st = book_stats(book, on_gap="resync").row(0, named=True)
+    assert (st["messages"], st["applied"], st["gaps"], st["dropped"]) == (2, 1, 1, 1)
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"real data folder {FIXTURES} is absent")
+def test_real_tardis_incremental_snapshot_rows_are_one_message():
+    # 15 snapshot rows sharing one local_timestamp, asks only: one applied message, no bid
+    book = _read(FIXTURES / "tardis" / "deribit_incremental_book_L2_BTC-PERPETUAL.csv")["book"]
+    tob = top_of_book(book)
+    assert tob.select("venue", "symbol", "ts_local", "seq", "bid_px", "bid_qty", "ask_px", "ask_qty").rows() == [
+        ("deribit", "BTC-PERPETUAL", 1585699200355684 * 1000, None, None, None, 642_150_000_000, 1_864_000_000_000)
+    ]
+    ob = book_at(book, 1585699200355684 * 1000)
+    assert (ob.n_bids, ob.n_asks) == (0, 15)
