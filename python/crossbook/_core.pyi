@@ -31,10 +31,13 @@ def head_lines(data: bytes, n: int = 5) -> list[bytes]: ...
 
 # --- L2 order book (crossbook.book) ---
 
+from typing import final  # noqa: E402
+
+@final
 class OrderBook:
     """L2 book with integer prices/sizes scaled by 10**px_exp / 10**qty_exp (repr decodes them)."""
 
-    def __init__(self, px_exp: int = 8, qty_exp: int = 8) -> None: ...
+    def __new__(cls, px_exp: int = 8, qty_exp: int = 8) -> OrderBook: ...
     def apply_snapshot(
         self,
         bid_px: npt.NDArray[np.int64],
