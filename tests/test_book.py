@@ -454,6 +454,19 @@ def test_real_binance_rebuild_has_no_gaps_and_agrees_with_book_ticker(name: str)
     assert j.height > 100
     assert rate_all >= BBO_AGREEMENT_FLOOR
 
+    # the 100 ms heatmap grid's level 0 is the top of book as of each grid time
+    g = sample_grid(book, interval_ms=100, levels=20)
+    assert g.group_by("ts").len()["len"].min() == 40  # 20 levels per side everywhere (books hold 1000+)
+    top = g.filter(pl.col("level") == 0).pivot(on="side", index="ts", values=["px", "qty"]).sort("ts")
+    assert top["ts"][0] == -(-tob["ts_local"][0] // 100_000_000) * 100_000_000  # first grid time after sync
+    asof = top.join_asof(tob, left_on="ts", right_on="ts_local", strategy="backward")
+    assert asof.select(
+        (pl.col("px_1") == pl.col("bid_px")).all(),
+        (pl.col("qty_1") == pl.col("bid_qty")).all(),
+        (pl.col("px_-1") == pl.col("ask_px")).all(),
+        (pl.col("qty_-1") == pl.col("ask_qty")).all(),
+    ).row(0) == (True, True, True, True)
+
 
 @pytest.mark.skipif(not HL_ARCHIVE.is_file(), reason=f"real file {HL_ARCHIVE} is absent")
 def test_real_hyperliquid_archive_top_of_book_is_each_snapshots_first_level():
