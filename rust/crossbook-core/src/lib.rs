@@ -10,6 +10,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+pub mod book;
 pub mod error;
 pub mod leadlag;
 pub mod parse;

@@ -2,6 +2,7 @@
 // Python-facing functions mirror keyword-rich Python signatures; the argument count is the API.
 #![allow(clippy::too_many_arguments)]
 
+mod book;
 mod convert;
 mod errors;
 mod jumps;
@@ -48,5 +49,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(streaming_regime::compute_adjusted_microprice, m)?)?;
     m.add_function(wrap_pyfunction!(streaming_regime::compute_lead_lag_skew_bps, m)?)?;
     m.add_function(wrap_pyfunction!(streaming_regime::compute_directional_skew, m)?)?;
+    m.add_function(wrap_pyfunction!(book::book_top_of_book, m)?)?;
+    m.add_function(wrap_pyfunction!(book::book_sample_grid, m)?)?;
+    m.add_function(wrap_pyfunction!(book::book_at, m)?)?;
+    m.add_class::<book::PyOrderBook>()?;
     Ok(())
 }
