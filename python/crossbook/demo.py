@@ -7,8 +7,6 @@ later issues extend the demo by adding a step, not by editing the others.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from crossbook._atomic import atomic_write_text
 from crossbook.data.schema import TABLES
 from crossbook.report import Report
 from crossbook.report.sections_data import data_section, data_summary, market_section, truth_section
@@ -121,10 +120,7 @@ def run_demo(
 
 def write_json(path: Path, obj: Any) -> None:
     """Write JSON atomically (temp file + rename); NaN becomes null."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(_clean(obj), f, indent=2, sort_keys=False)
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(_clean(obj), indent=2))
 
 
 def _clean(o: Any) -> Any:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from crossbook._atomic import atomic_write, atomic_write_text
 from crossbook.data.readers import Errors, Tables, read
 from crossbook.data.schema import SCHEMAS, TABLES
 
@@ -126,14 +125,7 @@ def _write(tables: Tables | dict[str, pl.DataFrame], store: Path, fid: str, rep:
 
 
 def _atomic_parquet(df: pl.DataFrame, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        df.write_parquet(tmp, compression="zstd", statistics=True)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, lambda tmp: df.write_parquet(tmp, compression="zstd", statistics=True))
 
 
 def _manifest_ids(store: Path) -> set[str]:
@@ -157,10 +149,7 @@ def _append_manifest(store: Path, entry: dict) -> None:
     old = m.read_text() if m.exists() else ""
     if old and not old.endswith("\n"):
         old += "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".manifest.", suffix=".tmp", dir=store)
-    with os.fdopen(fd, "w") as f:
-        f.write(old + json.dumps(entry) + "\n")
-    os.replace(tmp, m)
+    atomic_write_text(m, old + json.dumps(entry) + "\n")
 
 
 class Store:
