@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 pub mod error;
+pub mod exchange;
 pub mod leadlag;
 pub mod parse;
 pub mod tables;
