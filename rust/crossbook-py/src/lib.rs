@@ -4,6 +4,7 @@
 
 mod convert;
 mod errors;
+mod exchange;
 mod jumps;
 mod leadlag;
 mod parse;
@@ -21,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jumps::jump_study, m)?)?;
     m.add_function(wrap_pyfunction!(jumps::xcorr_grid, m)?)?;
     m.add_function(wrap_pyfunction!(jumps::xcorr_aligned, m)?)?;
+    m.add_class::<exchange::PyExchangeSim>()?;
     Ok(())
 }
