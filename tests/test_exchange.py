@@ -76,6 +76,10 @@ def test_cancels_under_each_queue_model() -> None:
     # log: ln(11) / (ln(11) + ln(31)) of 8, sizes in instrument units
     assert _after_cancel("log", 200 * MS) == units(10 - 8 * math.log(11) / (math.log(11) + math.log(31)))
     assert _after_cancel("log", 200 * MS) == 6.71063979
+    # hftbacktest's other functions, p = probability the decrease was behind us; 10 − (1 − p)·8
+    assert _after_cancel("power2", 200 * MS, power_n=2.0) == 6.5  # p = (30/40)² = 0.5625
+    assert _after_cancel("power3", 200 * MS, power_n=3.0) == 9.875  # p = 1 − (10/40)³ = 63/64
+    assert _after_cancel("log2", 200 * MS) == units(10 - 8 * (1 - math.log(31) / math.log(41)))
     # inferred: within recent_ns of the 30 joining, the cancel is theirs; after it, proportional 8·10/40
     assert _after_cancel("inferred", 600 * MS, recent_ns=1_000 * MS) == 10.0
     assert _after_cancel("inferred", 1_200 * MS, recent_ns=1_000 * MS) == 8.0

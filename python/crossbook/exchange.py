@@ -23,8 +23,10 @@ price eat the size ahead first, then fill us (partial fills); a trade through ou
 crossing it fills the rest at our price as a maker. Level decreases without trades are attributed by
 the model: ``"risk_averse"`` (never ahead of us), ``"power"`` / ``"log"`` (hftbacktest's
 ``ProbQueueModel``: a fraction ``f(front)/(f(front)+f(back))`` of the decrease comes from ahead, with
-``f(x) = x**power_n`` or ``log(1 + x)``), ``"inferred"`` (ours: size that joined behind us within
-``recent_ns`` is canceled first, the rest split in proportion to the sizes ahead and behind).
+``f(x) = x**power_n`` or ``log(1 + x)``; ``"power2"`` / ``"power3"`` / ``"log2"`` are its
+``PowerProbQueueFunc2`` / ``PowerProbQueueFunc3`` / ``LogProbQueueFunc2``), ``"inferred"`` (ours: size
+that joined behind us within ``recent_ns`` is canceled first, the rest split in proportion to the sizes
+ahead and behind; see ``crossbook_core::exchange::queue`` for the exact rules).
 
 **Other rules.** Post-only orders that would cross on arrival are rejected and counted; a crossing
 non-post-only order takes the visible levels up to its limit (taker fee) and drops the rest. Fees are
@@ -67,7 +69,7 @@ class ExchangeSim:
     """A simulated venue holding our orders (see the module docs for the rules).
 
     Args:
-        queue: ``"risk_averse"`` | ``"power"`` | ``"log"`` | ``"inferred"``.
+        queue: ``"risk_averse"`` | ``"power"`` | ``"power2"`` | ``"power3"`` | ``"log"`` | ``"log2"`` | ``"inferred"``.
         power_n: exponent of the power model (2 = hftbacktest's ``SquareProbQueueModel``).
         recent_ns: ``"inferred"`` model window, ns (default 1 s).
         latency: ``"constant"`` | ``"interpolated"`` | ``"feed"``.

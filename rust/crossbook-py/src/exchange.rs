@@ -25,8 +25,15 @@ fn queue_model(name: &str, power_n: f64, recent_ns: i64) -> PyResult<QueueModel>
         "risk_averse" => QueueModel::RiskAverse,
         "power" => QueueModel::PowerProb { n: power_n },
         "log" => QueueModel::LogProb,
+        "power2" => QueueModel::PowerProb2 { n: power_n },
+        "power3" => QueueModel::PowerProb3 { n: power_n },
+        "log2" => QueueModel::LogProb2,
         "inferred" => QueueModel::Inferred { recent_ns },
-        _ => return Err(invalid(format!("queue must be risk_averse, power, log or inferred, got {name:?}"))),
+        _ => {
+            return Err(invalid(format!(
+                "queue must be risk_averse, power, log, power2, power3, log2 or inferred, got {name:?}"
+            )))
+        }
     })
 }
 
@@ -49,7 +56,8 @@ impl PyExchangeSim {
 
 #[pymethods]
 impl PyExchangeSim {
-    /// queue: "risk_averse" | "power" (uses power_n) | "log" | "inferred" (uses recent_ns).
+    /// queue: "risk_averse" | "power" / "power2" / "power3" (use power_n) | "log" / "log2" |
+    /// "inferred" (uses recent_ns).
     /// latency: "constant" (entry_ns, response_ns) | "interpolated" (latency_ts, latency_entry,
     /// latency_response) | "feed" (entry = feed_entry_mul·feed + entry_ns, response likewise).
     /// Funding: every funding_interval_ns from funding_offset_ns, or at funding_times; none by default.

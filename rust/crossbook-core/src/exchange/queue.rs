@@ -13,7 +13,8 @@
 //!    size ahead can never exceed the visible size, so `ahead = min(ahead, level)` after any change.
 //!
 //! The models, following hftbacktest's documentation of its queue models
-//! (<https://hftbacktest.readthedocs.io/en/latest/reference/queue_models.html>, and the
+//! (<https://hftbacktest.readthedocs.io/en/v1.8.4/reference/queue_models.html> and the Rust docs of
+//! <https://docs.rs/crate/hftbacktest/latest/source/src/backtest/models/queue.rs>; the
 //! `ProbQueueModel` description: "Your order's queue position advances when a trade occurs at the
 //! same price level or the quantity at the level decreases. The advancement in queue position
 //! depends on the probability based on the relative queue position. To avoid double counting the
@@ -32,7 +33,11 @@
 //!   the nearest size unit. In words: a fraction `f(front)/(f(front)+f(back))` of the decrease is
 //!   taken from ahead of us. `f` of the log model is applied to sizes in instrument units
 //!   (`qty / 10^qty_exp`, e.g. BTC), as hftbacktest applies it to its float quantities; the power
-//!   model only depends on the ratio `front/back`.
+//!   model only depends on the ratio `front/back`. hftbacktest's other probability functions are
+//!   there too, with the same update: [`QueueModel::PowerProb2`] `p = f(back)/f(back + front)`
+//!   (`PowerProbQueueFunc2`), [`QueueModel::PowerProb3`] `p = 1 − f(front/(front + back))`
+//!   (`PowerProbQueueFunc3`, the one its grid-trading example uses), [`QueueModel::LogProb2`]
+//!   `p = f(back)/f(back + front)` with `f(x) = ln(1 + x)` (`LogProbQueueFunc2`).
 //! - [`QueueModel::Inferred`] — our own inference from visible size changes at our level
 //!   ("fleeting liquidity first"). Size that joined the level behind us within the last
 //!   `recent_ns` is the likeliest to be canceled (fleeting orders; Hasbrouck & Saar 2009,
@@ -57,6 +62,12 @@ pub enum QueueModel {
     PowerProb { n: f64 },
     /// hftbacktest `ProbQueueModel` with `f(x) = ln(1 + x)`, `x` in instrument units.
     LogProb,
+    /// `PowerProbQueueFunc2`: `p = (back / (back + front))^n`.
+    PowerProb2 { n: f64 },
+    /// `PowerProbQueueFunc3`: `p = 1 − (front / (front + back))^n`.
+    PowerProb3 { n: f64 },
+    /// `LogProbQueueFunc2`: `p = ln(1 + back) / ln(1 + back + front)`, sizes in instrument units.
+    LogProb2,
     /// Our rule: decreases come first from size that joined behind us within `recent_ns` (ns),
     /// then proportionally from ahead / older behind.
     Inferred { recent_ns: i64 },
@@ -70,7 +81,9 @@ impl QueueModel {
     /// `recent_ns`.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            QueueModel::PowerProb { n } if !(n.is_finite() && n > 0.0) => {
+            QueueModel::PowerProb { n } | QueueModel::PowerProb2 { n } | QueueModel::PowerProb3 { n }
+                if !(n.is_finite() && n > 0.0) =>
+            {
                 Err(CoreError::InvalidInput(format!("queue model power n must be finite and > 0, got {n}")))
             }
             QueueModel::Inferred { recent_ns } if recent_ns < 0 => {
@@ -99,7 +112,11 @@ impl QueueModel {
         let traded = std::mem::take(&mut q.traded);
         match *self {
             QueueModel::RiskAverse => {}
-            QueueModel::PowerProb { .. } | QueueModel::LogProb => {
+            QueueModel::PowerProb { .. }
+            | QueueModel::LogProb
+            | QueueModel::PowerProb2 { .. }
+            | QueueModel::PowerProb3 { .. }
+            | QueueModel::LogProb2 => {
                 let chg = prev.saturating_sub(new).saturating_sub(traded);
                 let front = q.ahead;
                 if chg > 0 && front > 0 {
@@ -131,7 +148,17 @@ impl QueueModel {
                     0.0
                 }
             }
-            _ => 0.0,
+            QueueModel::PowerProb2 { n } => (back as f64 / (back as f64 + front as f64)).powf(n),
+            QueueModel::PowerProb3 { n } => 1.0 - (front as f64 / (front as f64 + back as f64)).powf(n),
+            QueueModel::LogProb2 => {
+                let total = ((back as f64 + front as f64) / unit).ln_1p();
+                if total > 0.0 {
+                    (back as f64 / unit).ln_1p() / total
+                } else {
+                    0.0
+                }
+            }
+            QueueModel::RiskAverse | QueueModel::Inferred { .. } => 0.0,
         }
     }
 }
@@ -247,6 +274,22 @@ mod tests {
         let want = (10.0 * UNIT - (1.0 - p) * 8.0 * UNIT).round() as i64;
         assert_eq!(q.ahead, want);
         assert_eq!(q.ahead, 671_063_979); // 10 − 0.41117·8 = 6.71064 units
+    }
+
+    #[test]
+    fn other_hftbacktest_probability_functions() {
+        // front 10, back 30, cancel 8: est = 10 − (1 − p)·8
+        let cases = [
+            (QueueModel::PowerProb2 { n: 2.0 }, 0.75f64.powi(2)),
+            (QueueModel::PowerProb3 { n: 3.0 }, 1.0 - 0.25f64.powi(3)),
+            (QueueModel::LogProb2, 31f64.ln() / 41f64.ln()),
+        ];
+        for (m, p) in cases {
+            let mut q = joined(m);
+            m.on_depth(&mut q, 2, 40 * U, 32 * U, UNIT);
+            assert_eq!(q.ahead, (10.0 * UNIT - (1.0 - p) * 8.0 * UNIT).round() as i64, "{m:?}");
+        }
+        assert_eq!(QueueModel::PowerProb3 { n: 3.0 }.prob_behind(10, 30, UNIT), 1.0 - 1.0 / 64.0);
     }
 
     #[test]
