@@ -12,6 +12,7 @@
 
 pub mod book;
 pub mod error;
+pub mod exchange;
 pub mod leadlag;
 pub mod parse;
 pub mod ring;

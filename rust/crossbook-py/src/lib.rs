@@ -5,6 +5,7 @@
 mod book;
 mod convert;
 mod errors;
+mod exchange;
 mod jumps;
 mod leadlag;
 mod parse;
@@ -53,5 +54,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(book::book_sample_grid, m)?)?;
     m.add_function(wrap_pyfunction!(book::book_at, m)?)?;
     m.add_class::<book::PyOrderBook>()?;
+    m.add_class::<exchange::PyExchangeSim>()?;
     Ok(())
 }
