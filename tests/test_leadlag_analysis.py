@@ -78,3 +78,14 @@ def test_real_captures_usdm_leads_coinm_and_ties_spot(real_file, coin: str) -> N
     assert abs(to_spot.methods["hayashi_yoshida"]["lag_ms"]) <= 10
     assert to_spot.methods["hayashi_yoshida"]["lead_lag_ratio"] > 1.0
     assert not math.isnan(to_spot.methods["xcorr_grid"]["lag_ms"])
+
+
+def test_regime_dependent_lag_shows_in_the_regime_conditioned_estimator() -> None:
+    # quiet markets transmit slowly, volatile ones fast (the seed's observation); the vol-tercile
+    # regimes of the estimator should order the same way
+    lags = {"quiet": 300.0, "trending": 150.0, "volatile": 60.0, "cascade": 60.0}
+    r = simulate(minutes=12, seed=4, lag_by_regime=lags)
+    an = analyze(r.tables, *PAIR, truth=r.truth, classifier=False, n_boot=20)
+    by = an.regimes
+    assert by is not None
+    assert by["low"]["lag_ms"] > by["high"]["lag_ms"] + 80

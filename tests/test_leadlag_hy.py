@@ -72,3 +72,10 @@ def test_bootstrap_band_and_ratio_on_a_known_lead() -> None:
     # swapping the roles flips the sign of the lag and inverts the ratio
     s = hy_lead_lag(ty, y, t, p, lags, n_boot=50, n_blocks=30)
     assert abs(s.lag_ns + lag) <= 20_000_000 and s.lead_lag_ratio < 0.5
+
+
+def test_lags_wider_than_the_data_span_give_zero_contrast() -> None:
+    # documented: with no overlapping intervals at a lag the contrast is exactly 0 (not NaN)
+    t = np.array([0, 10, 20, 30], dtype=np.int64)
+    c = hy_contrast(t, [0.0, 1.0, 0.0, 1.0], t, [0.0, 1.0, 0.0, 1.0], [-1000, 0, 1000])
+    assert c[0] == 0.0 and c[2] == 0.0 and c[1] > 0.99
