@@ -22,7 +22,8 @@ def hy_contrast(
     For each lag θ (ns), the sum of products of x and y increments whose observation intervals overlap
     once y's clock is shifted back by θ, normalised by sqrt(Σdx²·Σdy²). No time grid; duplicate
     timestamps keep the last value. The argmax over θ estimates how far x leads y. Returns NaN at every
-    lag when either series has fewer than two distinct times or does not move.
+    lag when either series has fewer than two distinct times or does not move (empty series, a single
+    tick, constant prices); a lag wider than the data span has no overlapping intervals and gives 0.
 
     Raises :class:`crossbook.InvalidInputError` for unsorted times, non-finite values or length mismatches.
     """
