@@ -33,8 +33,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import crossbook
 import polars as pl
+
+import crossbook
 from crossbook import _core
 from crossbook.data.readers import read
 
