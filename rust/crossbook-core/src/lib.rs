@@ -13,6 +13,7 @@
 pub mod error;
 pub mod leadlag;
 pub mod parse;
+pub mod quote;
 pub mod signals;
 pub mod tables;
 pub mod units;
