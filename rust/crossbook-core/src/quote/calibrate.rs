@@ -68,9 +68,10 @@ fn check_positive(name: &str, v: &[f64]) -> Result<()> {
 #[inline]
 fn signed_depth(px: f64, side: i8, mid: f64, tick: f64) -> (f64, i8) {
     let d = (px - mid) / tick;
+    // `+ 0.0` turns the −0.0 of a sell exactly at the mid into 0.0
     match side.signum() {
-        1 => (d, 1),
-        -1 => (-d, -1),
+        1 => (d + 0.0, 1),
+        -1 => (-d + 0.0, -1),
         _ => (
             d.abs(),
             if d > 0.0 {

@@ -124,6 +124,9 @@ fn per_trade_depths_by_hand() {
     assert_eq!(d.t_ns, vec![15, 15, 25]);
     assert_eq!(d.side, vec![1, -1, 1]);
     let want = [0.5, 1.5, 2.0];
+    // a sell exactly at the mid has depth +0.0, not −0.0
+    let z = arrival_depths(&[20], &[100.05], &[-1], &[10], &[100.05], 0.1, 0).unwrap();
+    assert!(z.depth_ticks[0] == 0.0 && z.depth_ticks[0].is_sign_positive());
     assert!(d.depth_ticks.iter().zip(want).all(|(a, b)| close(*a, b)), "{:?}", d.depth_ticks);
     assert!(close(d.duration_s, 15e-9));
 }

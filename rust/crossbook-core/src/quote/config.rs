@@ -153,6 +153,14 @@ impl QuoteParams {
         Ok(p)
     }
 
+    /// Serialise to JSON (the form [`Self::from_json`] reads).
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidInput`] if serde fails (it cannot for these plain fields).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| CoreError::InvalidInput(format!("quote config: {e}")))
+    }
+
     /// Check every value's range.
     ///
     /// # Errors
@@ -191,7 +199,7 @@ mod tests {
     #[test]
     fn json_round_trip_and_partial_configs() {
         let p = QuoteParams::default();
-        let text = serde_json::to_string(&p).unwrap();
+        let text = p.to_json().unwrap();
         assert_eq!(QuoteParams::from_json(&text).unwrap(), p);
         // missing keys take defaults, nested too
         let q = QuoteParams::from_json(r#"{"order_size": 0.5, "components": {"leadlag_skew": false}}"#).unwrap();

@@ -68,6 +68,27 @@ pub enum Field {
 }
 
 impl Field {
+    /// All fields by code.
+    pub const ALL: [Field; 17] = [
+        Self::None,
+        Self::Time,
+        Self::Mid,
+        Self::Microprice,
+        Self::LlMicroprice,
+        Self::LlSkew,
+        Self::BestBid,
+        Self::BestAsk,
+        Self::Tick,
+        Self::Inventory,
+        Self::RegimeProbs,
+        Self::Sigma2,
+        Self::Kappa,
+        Self::A,
+        Self::InformedFraction,
+        Self::KappaCv,
+        Self::Output,
+    ];
+
     /// The input's name (as in [`QuoteInputs`]; `output` for the computed quote).
     #[must_use]
     pub fn name(self) -> &'static str {
