@@ -7,6 +7,7 @@ mod errors;
 mod jumps;
 mod leadlag;
 mod parse;
+mod quote;
 mod signals;
 
 use pyo3::prelude::*;
@@ -34,5 +35,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<signals::PyBipowerVol>()?;
     m.add_class::<signals::PyTradeWindow>()?;
     m.add_class::<signals::PyTradeRateEwma>()?;
+    m.add_class::<quote::PyQuoteEngine>()?;
+    m.add_function(wrap_pyfunction!(quote::quote_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(quote::glft_coefficients, m)?)?;
+    m.add_function(wrap_pyfunction!(quote::quote_arrival_depths, m)?)?;
+    m.add_function(wrap_pyfunction!(quote::quote_fit_intensity, m)?)?;
     Ok(())
 }
