@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 import crossbook
-from crossbook import _core, quote
+from crossbook import _core, quote, signals
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real" / "binance-spot-usdm-coinm-20240808"
 SCALE = 10**8
@@ -383,3 +383,14 @@ def test_real_capture_calibration_and_quotes(usdm_btc):
     assert (quoted["bid_px"] < quoted["best_ask"]).all() and (quoted["ask_px"] > quoted["best_bid"]).all()
     assert (quoted["half_spread_bps"] >= 5.0 - 1e-12).all()  # the quiet floor
     assert quoted["bid_px"].is_not_nan().all() and quoted["ask_px"].is_not_nan().all()
+    # with Stoikov's micro-price as the centre: states the fit never saw (2-tick spreads here) give NaN
+    # micro-prices, and those cycles skip on the centre input instead of quoting around NaN
+    micro = signals.MicropriceModel.fit(bbo, tick=0.1, step_ms=100.0)
+    inputs = quote.market_inputs(bbo, tick=0.1, kappa=kappa, a=fit.a, micro=micro, vol_window=60)
+    out = quote.QuoteEngine().run(inputs)
+    warm = out.filter(pl.col("sigma2_per_s").is_not_nan())
+    no_centre = int(warm["microprice"].is_nan().sum())
+    assert no_centre > 0
+    assert int((warm["skip_input"] == "ll_microprice").sum()) == no_centre
+    quoted = out.filter(pl.col("skip") == 0)
+    assert (quoted["centre_px"] >= quoted["best_bid"]).all() and (quoted["centre_px"] <= quoted["best_ask"]).all()
