@@ -508,3 +508,57 @@ class ExchangeSim:
     def feed_latency_ns(self) -> int: ...
     @staticmethod
     def order_states() -> list[str]: ...
+
+# ---------------------------------------------------------------- quote engine
+
+def quote_codes() -> tuple[list[str], list[str]]: ...
+def glft_coefficients(gamma: float, kappa: float, a: float, sigma_bps: float) -> tuple[float, float, float, float]: ...
+def quote_arrival_depths(
+    trade_t: npt.NDArray[np.int64],
+    trade_px: npt.NDArray[np.float64],
+    trade_side: npt.NDArray[np.int8],
+    mid_t: npt.NDArray[np.int64],
+    mid: npt.NDArray[np.float64],
+    tick: float,
+    step_ns: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8], float, int, int]: ...
+def quote_fit_intensity(
+    depth_ticks: npt.NDArray[np.float64],
+    exposure_s: float,
+    step_ticks: float = 0.5,
+    max_ticks: float = 70.0,
+    min_count: int = 10,
+    at_price_fills: bool = False,
+) -> dict[str, Any]: ...
+
+@final
+class QuoteEngine:
+    def __new__(cls, config_json: str) -> Self: ...
+    def cycle(
+        self,
+        *,
+        t_ns: int,
+        mid: float,
+        microprice: float,
+        ll_microprice: float,
+        ll_skew_bps: float,
+        best_bid: float,
+        best_ask: float,
+        tick: float,
+        inventory: float,
+        regime_probs: list[float] | tuple[float, ...],
+        sigma2_per_s: float,
+        kappa: float,
+        a: float,
+        informed_fraction: float,
+        kappa_cv: float,
+        cascade: bool,
+    ) -> dict[str, Any]: ...
+    def run(self, columns: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]: ...
+    @property
+    def counts(self) -> dict[str, int]: ...
+    @property
+    def cycles(self) -> int: ...
+    @property
+    def config_json(self) -> str: ...
+    def reset(self) -> None: ...

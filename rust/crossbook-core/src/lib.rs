@@ -15,6 +15,7 @@ pub mod error;
 pub mod exchange;
 pub mod leadlag;
 pub mod parse;
+pub mod quote;
 pub mod ring;
 pub mod signals;
 pub mod sim;

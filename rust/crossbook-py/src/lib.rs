@@ -9,6 +9,7 @@ mod exchange;
 mod jumps;
 mod leadlag;
 mod parse;
+mod quote;
 mod signals;
 mod sim;
 mod streaming;
@@ -55,5 +56,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(book::book_at, m)?)?;
     m.add_class::<book::PyOrderBook>()?;
     m.add_class::<exchange::PyExchangeSim>()?;
+    m.add_class::<quote::PyQuoteEngine>()?;
+    m.add_function(wrap_pyfunction!(quote::quote_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(quote::glft_coefficients, m)?)?;
+    m.add_function(wrap_pyfunction!(quote::quote_arrival_depths, m)?)?;
+    m.add_function(wrap_pyfunction!(quote::quote_fit_intensity, m)?)?;
     Ok(())
 }
