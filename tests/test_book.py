@@ -380,16 +380,9 @@ def test_book_at_time():
 
 
 def _read(path: Path):
-    try:
-        from crossbook.data import read
-    except ImportError:  # before crossbook/data/__init__.py re-exports it
-        from crossbook.data.readers import read
-    try:
-        return read(path)
-    except crossbook.InvalidInputError as e:  # the skeleton's placeholder reader, before the merge
-        if "reader not written yet" in str(e):
-            pytest.skip(f"the reader for {path.name} is not merged into this branch yet")
-        raise
+    from crossbook.data import read
+
+    return read(path)
 
 
 # Share of top-of-book rows, joined to bookTicker rows with the same update id, whose best bid/ask

@@ -211,7 +211,8 @@ def test_leader_diff_stream_chains_and_follower_snapshots_match_its_bbo() -> Non
 def test_book_engine_rebuilds_the_leader_book() -> None:
     """Runs once crossbook.book (written in parallel) is merged: top of book after every applied
     update equals the leader bbo at the same update id, with zero gaps."""
-    book = pytest.importorskip("crossbook.book", reason="crossbook.book is not merged into this branch yet")
+    from crossbook import book
+
     r = simulate(minutes=2, seed=4)
     tob = book.top_of_book(r.tables["book"].filter(pl.col("venue") == LEADER), on_gap="raise")
     bbo = (
