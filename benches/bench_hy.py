@@ -27,13 +27,13 @@ HERE = Path(__file__).resolve().parent
 
 
 def _series(minutes: float, seed: int):
-    from crossbook.leadlag_analysis import mid_series
+    from crossbook.leadlag_analysis import price_series
     from crossbook.sim import simulate
 
     r = simulate(minutes=minutes, seed=seed)
     tr = r.truth
-    a = mid_series(r.tables["bbo"], tr["leader_venue"], tr["leader_symbol"])
-    b = mid_series(r.tables["bbo"], tr["follower_venue"], tr["follower_symbol"])
+    a = price_series(r.tables["bbo"], tr["leader_venue"], tr["leader_symbol"])
+    b = price_series(r.tables["bbo"], tr["follower_venue"], tr["follower_symbol"])
     return a, b, tr
 
 

@@ -52,7 +52,7 @@ def parse_instrument(spec: str) -> tuple[str, str]:
     return venue, symbol
 
 
-def mid_series(
+def price_series(
     bbo: pl.DataFrame,
     venue: str,
     symbol: str,
@@ -180,7 +180,7 @@ def analyze(
 ) -> LeadLagAnalysis:
     """Run the lead-lag estimators on ``leader`` → ``follower`` (``VENUE:SYMBOL`` each).
 
-    Prices: the size-weighted mid by default (see :func:`mid_series`; on the shared Binance captures the
+    Prices: the size-weighted mid by default (see :func:`price_series`; on the shared Binance captures the
     plain mid of the large-tick USDT-M perp changes so rarely that HY's argmax wanders to 120 ms).
 
     - ``hayashi_yoshida``: HY contrast on native ticks, lags ±``max_lag_ms`` every ``step_ms``;
@@ -196,8 +196,8 @@ def analyze(
     """
     lv, ls = parse_instrument(leader)
     fv, fs = parse_instrument(follower)
-    a = mid_series(tables["bbo"], lv, ls, clock=clock, start=start, end=end, price=price)
-    b = mid_series(tables["bbo"], fv, fs, clock=clock, start=start, end=end, price=price)
+    a = price_series(tables["bbo"], lv, ls, clock=clock, start=start, end=end, price=price)
+    b = price_series(tables["bbo"], fv, fs, clock=clock, start=start, end=end, price=price)
     res = LeadLagAnalysis(a, b, clock, truth=truth, offsets=clock_offsets(tables), price=price)
     step = max(1, int(round(step_ms * 1e6)))
     lags = np.arange(-int(max_lag_ms * 1e6), int(max_lag_ms * 1e6) + 1, step, dtype=np.int64)
