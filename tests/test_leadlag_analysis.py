@@ -30,6 +30,8 @@ def test_estimators_against_simulator_truth(seed: int, lag_ms: float) -> None:
     assert truth - 10 <= m["jumps_native"]["lag_ms"] <= truth + 1.5 * block
     assert m["jumps_native"]["a_leads_b"] > 3 * m["jumps_native"]["b_leads_a"]
     assert m["jumps_native"]["paired"] > 2.5 * m["jumps_native"]["chance_paired"]
+    # the cross-asset tracker on 100 ms bars: within one bar
+    assert abs(m["cross_asset_tracker"]["lag_ms"] - truth) <= 100
     # forward-filled 10 ms grid cross-correlation: Epps-biased towards later lags, within ~1 interval
     assert truth - 20 <= m["xcorr_grid"]["lag_ms"] <= truth + 1.5 * block
 

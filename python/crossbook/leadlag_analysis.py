@@ -245,6 +245,7 @@ def analyze(
         res.methods["xcorr_grid"] = {"lag_ms": float(best["lag_ms"]), "corr": float(best["corr"]), "grid_ms": grid_ms}
 
     _streaming(res, a, b, pa, pb)
+    _cross_asset(res, a, b)
 
     if classifier and tables.get("trade") is not None:
         res.classifier = _classifier(tables, a, b, lv, ls, fv, fs, clock, jump_threshold_bps, jump_window_ms, grid_ms)
@@ -307,6 +308,32 @@ def _streaming(res: LeadLagAnalysis, a: MidSeries, b: MidSeries, pa: np.ndarray,
                 "thresholds": [float(lo), float(hi)],
                 "by_regime": res.regimes,
             }
+
+
+def _cross_asset(res: LeadLagAnalysis, a: MidSeries, b: MidSeries, period_ms: float = 100.0) -> None:
+    """The cross-asset plan's LeadLagTracker (±10 periods of returns, optimal lag = max |corr|) on
+    ``period_ms`` bars — its usual use is BTC → alts on minute bars; here its resolution is one period."""
+    from crossbook.research.cross_asset import LeadLagTracker, PriceData
+
+    step = int(period_ms * 1e6)
+    t0, t1 = max(a.t[0], b.t[0]), min(a.t[-1], b.t[-1])
+    if t1 - t0 < 30 * step:
+        return
+    grid = np.arange(t0, t1, step, dtype=np.int64)
+    pa = np.exp(a.logmid[np.searchsorted(a.t, grid, side="right") - 1])
+    pb = np.exp(b.logmid[np.searchsorted(b.t, grid, side="right") - 1])
+    try:
+        m = LeadLagTracker(max_lag=10).calculate(
+            PriceData(grid.tolist(), pa), PriceData(grid.tolist(), pb), a.name, b.name
+        )
+    except _core.CrossbookError:
+        return
+    res.methods["cross_asset_tracker"] = {
+        "lag_ms": float(m.lead_periods * period_ms),
+        "period_ms": period_ms,
+        "correlation": float(m.correlation),
+        "n_obs": int(m.n_obs),
+    }
 
 
 def _classifier(tables, a, b, lv, ls, fv, fs, clock, threshold_bps, window_ms, grid_ms):  # noqa: ANN001, ANN202
