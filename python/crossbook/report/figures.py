@@ -29,7 +29,7 @@ def _bucket_last(df: pl.DataFrame, ts: str, max_points: int) -> pl.DataFrame:
 
 
 def mid_prices(
-    bbo: pl.DataFrame, *, ts: str = "ts_local", max_points: int = 20_000, normalize: bool = False
+    bbo: pl.DataFrame, *, ts: str = "ts_local", max_points: int = 6_000, normalize: bool = False
 ) -> go.Figure:
     """Mid price of every (venue, symbol) in ``bbo`` over time (optionally rebased to 0 bps at start)."""
     fig = go.Figure()
@@ -45,7 +45,7 @@ def mid_prices(
         if normalize and len(y):
             y = (y / y[0] - 1.0) * 1e4
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=d.select(_dt(pl.col(ts))).to_series().to_numpy(),
                 y=y,
                 mode="lines",
@@ -118,22 +118,22 @@ def book_heatmap(
             (pl.col("bid_px").cast(pl.Float64) / PX_SCALE).alias("bid"),
             (pl.col("ask_px").cast(pl.Float64) / PX_SCALE).alias("ask"),
         )
-        b = _bucket_last(b, "ts_local", 6_000)
+        b = _bucket_last(b, "ts_local", 3_000)
         bx = b.select(_dt(pl.col("ts_local"))).to_series().to_numpy()
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=bx, y=b["bid"].to_numpy(), mode="lines", name="best bid", line={"color": "#3ad17a", "width": 1}
             )
         )
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=bx, y=b["ask"].to_numpy(), mode="lines", name="best ask", line={"color": "#ff5c5c", "width": 1}
             )
         )
     if trades is not None and trades.height:
         tr = trades.filter(pl.col("ts_local").is_between(t0, t1))
-        if tr.height > 8_000:
-            tr = tr.sort("qty", descending=True).head(8_000).sort("ts_local")
+        if tr.height > 4_000:
+            tr = tr.sort("qty", descending=True).head(4_000).sort("ts_local")
         for side, name, sym, col in (
             (1, "buy prints", "triangle-up", "#b6ff9e"),
             (-1, "sell prints", "triangle-down", "#ffb3b3"),
@@ -144,7 +144,7 @@ def book_heatmap(
             q = s["qty"].to_numpy().astype(np.float64) / QTY_SCALE
             size = 4 + 10 * np.sqrt(q / max(q.max(), 1e-12))
             fig.add_trace(
-                go.Scattergl(
+                go.Scatter(
                     x=s.select(_dt(pl.col("ts_local"))).to_series().to_numpy(),
                     y=s["px"].to_numpy().astype(np.float64) / PX_SCALE,
                     mode="markers",
