@@ -181,7 +181,7 @@ fn split_lines(data: &[u8], target: usize) -> Vec<&[u8]> {
 }
 
 /// Append the rows of `src` to `dst`, re-indexing symbols into `dst`'s interned list. Symbol
-/// indices at or above `src.symbols.len()` (placeholders such as an unresolved snapshot symbol)
+/// indices at or above `src.symbols.len()` (e.g. the symbol of a snapshot not resolved yet)
 /// are kept as they are.
 pub fn append_tables(dst: &mut Tables, src: Tables) {
     let map: Vec<u32> = src.symbols.iter().map(|s| dst.intern(s)).collect();
