@@ -26,10 +26,12 @@ pub enum CoreError {
     #[error("truncated {container} stream after line {line}: {msg}")]
     Truncated { container: &'static str, line: u64, msg: String },
 
-    /// An order-book update does not chain to the previous one.
+    /// An order-book update does not chain to the previous one. `prev` is the message's own
+    /// previous-id field (Binance futures `pu`), [`crate::units::MISSING_I64`] where the venue has none.
     #[error(
-        "sequence gap in {symbol} at update {index}: expected {rule}, got first={first} prev={prev} \
-         (last applied update id {last})"
+        "sequence gap in {symbol} at update {index}: expected {rule}, got first={first}{} \
+         (last applied update id {last})",
+        fmt_prev(*prev)
     )]
     SequenceGap { symbol: String, index: u64, rule: &'static str, first: i64, prev: i64, last: i64 },
 
@@ -64,6 +66,14 @@ impl CoreError {
             Self::SequenceGap { .. } => "sequence_gap",
             Self::InvalidInput(_) => "invalid_input",
         }
+    }
+}
+
+fn fmt_prev(prev: i64) -> String {
+    if prev == crate::units::MISSING_I64 {
+        String::new()
+    } else {
+        format!(" prev={prev}")
     }
 }
 
