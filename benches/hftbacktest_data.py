@@ -33,6 +33,15 @@ What one book of one ``(venue, symbol)`` becomes (see :func:`to_events`):
   ``EXCH_EVENT`` copy placed where the exchange order wants it; every other row carries both flags.
   So every source row is processed exactly once by each side, EXCH rows have non-decreasing
   ``exch_ts`` and LOCAL rows non-decreasing ``local_ts`` (what ``validate_event_order`` checks).
+
+Compared with hftbacktest's own ``hftbacktest.data.utils.binancefutures.convert`` of the raw capture:
+it stamps depth updates with ``T`` where our reader keeps ``E`` (≈ 1 ms later), so its latency shift
+is ≈ 0.27 ms smaller on the USDT-M capture; it clears only the snapshot's price range (one
+``DEPTH_CLEAR_EVENT`` per side up to the deepest snapshot level) and applies pre-snapshot diffs as they
+come (259 level rows of 4 stale messages that we drop); it places split copies differently (the
+array layout differs, what each processor sees in order does not). Replayed by hftbacktest, the two
+conversions of the capture give the same top of book at 342 of 343 one-second probes (the other one
+falls between two messages because of the 0.27 ms shift difference).
 """
 
 from __future__ import annotations
