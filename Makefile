@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PROFILE ?= ci
 OUT    ?= demo-out
 
-.PHONY: setup install dev demo test test-rust test-py lint bench bench-rust bench-py clean
+.PHONY: setup install dev demo test test-rust test-py lint bench bench-rust bench-py bench-peers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,16 @@ bench: install bench-rust bench-py
 bench-rust:
 	cargo bench -p crossbook-benches
 
-bench-py:
-	$(BIN)/pip install --quiet lead-lag || true
+# Peer libraries of the Python benchmarks. hftbacktest 2.4.4 pins numpy < 2.3, so it gets its own venv
+# (.venv/peers, used by benches/bench_backtest.py and tests/test_hftbacktest_convert.py); lead-lag goes in .venv.
+bench-peers: setup
+	test -x $(VENV)/peers/bin/python || $(PYTHON) -m venv $(VENV)/peers
+	$(VENV)/peers/bin/pip install --quiet --upgrade pip
+	$(VENV)/peers/bin/pip install --quiet "hftbacktest==2.4.4"
+	$(BIN)/pip install --quiet cython wheel setuptools pandas
+	$(BIN)/pip install --quiet --no-build-isolation lead-lag
+
+bench-py: bench-peers
 	$(BIN)/python benches/run_all.py
 
 clean:
