@@ -151,6 +151,16 @@ pub struct Summary {
     pub attribution: AttributionSummary,
 }
 
+impl Summary {
+    /// JSON text (NaN as null).
+    ///
+    /// # Errors
+    /// [`crate::CoreError::InvalidInput`] if serde fails (it cannot for these plain fields).
+    pub fn to_json(&self) -> crate::error::Result<String> {
+        serde_json::to_string(self).map_err(|e| crate::CoreError::InvalidInput(format!("summary: {e}")))
+    }
+}
+
 /// Everything [`summarize`] reads.
 pub(crate) struct SummaryInput<'a> {
     pub params: &'a BacktestParams,

@@ -350,6 +350,14 @@ impl BacktestParams {
         Ok(p)
     }
 
+    /// Serialise to JSON (the form [`Self::from_json`] reads).
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidInput`] if serde fails (it cannot for these plain fields).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| bad(format!("backtest config: {e}")))
+    }
+
     /// Check every value's range.
     ///
     /// # Errors

@@ -153,7 +153,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         oi_hist: VecDeque::new(),
         orders: Orders::default(),
         order_cycle: Vec::new(),
-        cycles: Vec::new(),
+        cycles: Vec::with_capacity(capacity_hint(data, params)),
         fill_ctx: Vec::new(),
         wp_hist: VecDeque::new(),
         nonflat_since: None,
@@ -205,6 +205,16 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         end: t_end,
     });
     Ok(BacktestOutput { cycles: r.cycles, fills, equity: att.equity, days: att.days, summary })
+}
+
+/// Expected number of cycles: the timer over the span plus the quoted BBO rows.
+fn capacity_hint(data: &MarketData<'_>, p: &BacktestParams) -> usize {
+    let t = data.quoted_bbo.ts_local;
+    let span = match (t.first(), t.last()) {
+        (Some(a), Some(b)) => usize::try_from((b - a) / p.cycle_ns).unwrap_or(0),
+        _ => 0,
+    };
+    (span + t.len()).min(1 << 24)
 }
 
 impl Runner<'_, '_> {
