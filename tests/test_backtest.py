@@ -332,3 +332,36 @@ def test_real_binance_capture_spot_and_coinm(binance) -> None:
     assert res.fills["mid_price"].null_count() == 0
     cents = res.fills["price"].to_numpy() * 100  # spot tick 0.01
     assert np.abs(cents - np.round(cents)).max() < 1e-6
+
+
+def test_funding_is_attributed(sim) -> None:
+    # settle every minute at the simulator's funding rate (the 4-minute run starts at 00:00 UTC)
+    res = run_backtest(sim, CFG.with_(exchange={"funding_interval_h": 1 / 60}))
+    a = res.summary["attribution"]
+    assert a["funding"] != 0.0
+    assert a["spread_capture"] + a["adverse_selection"] + a["inventory"] + a["fees"] + a["funding"] == a["total"]
+    assert abs(a["identity_error"]) < 1e-9 * max(1.0, res.backtest["notional"])
+    assert res.equity["funding"][-1] == a["funding"]
+
+
+def test_report_sections(sim, result) -> None:
+    from crossbook.book import sample_grid
+    from crossbook.report import Report
+    from crossbook.report.sections_backtest import backtest_section, backtest_summary, counterfactual_rows
+
+    c = compare_leadlag(sim, CFG)
+    s = backtest_summary(c)
+    # the demo's summary.json keys (DESIGN.md)
+    for name in ("with_leadlag", "without_leadlag"):
+        assert {"pnl", "sharpe", "fills", "spread_capture", "adverse_selection_rate"} <= set(s["backtest"][name])
+        att = s["attribution"][name]
+        assert att["total"] == sum(att[k] for k in COMPONENTS)
+    book = sim.tables["book"].filter(pl.col("venue") == "hyperliquid")
+    grid = sample_grid(book, interval_ms=500, levels=10)
+    t0 = int(grid["ts"].min())  # type: ignore[arg-type]
+    cf = counterfactual(sim, CFG, spread_mults=(1.0, 2.0), gammas=(None,))
+    sec = backtest_section(c, counterfactual=cf, grid=grid, window_ns=(t0 + 60 * 10**9, t0 + 120 * 10**9))
+    html = Report("bt").add(sec).render()
+    assert html.count("plotly-graph-div") == 5  # PnL, 2 waterfalls, markouts, quotes over the book
+    assert "our bid" in html and "fill, adverse" in html and "Counterfactual" in html
+    assert len(counterfactual_rows(cf)) == 2

@@ -199,7 +199,7 @@ pub fn run_backtest<'py>(
     let out = py.detach(|| run(&data, &params, quote)).map_err(CoreErr)?;
     let summary = out.summary.to_json().map_err(CoreErr)?;
     let d = PyDict::new(py);
-    d.set_item("cycles", table_to_py(py, cycle_table(&out.cycles, levels))?)?;
+    d.set_item("cycles", table_to_py(py, cycle_table(&out.cycles, &out.book_levels, levels))?)?;
     d.set_item("fills", table_to_py(py, fill_table(&out.fills))?)?;
     d.set_item("equity", table_to_py(py, equity_table(&out.equity))?)?;
     d.set_item("days", table_to_py(py, day_table(&out.days))?)?;

@@ -4,7 +4,7 @@ use super::records::{
     CycleRow, DayRow, EquityRow, FillRow, FIELD_NAMES, FILL_KIND_NAMES, REGIME_NAMES, SKIP_NAMES, STATUS_NAMES,
     TRIGGER_NAMES, WALL_POSITION_NAMES,
 };
-use super::table::Table;
+use super::table::{Column, Table};
 
 fn side_prediction_columns(t: &mut Table, rows: &[CycleRow], bid: bool) {
     let s = |r: &CycleRow| if bid { r.bid } else { r.ask };
@@ -34,15 +34,25 @@ fn side_outcome_columns(t: &mut Table, rows: &[CycleRow], bid: bool) {
 
 /// Columns of the prediction log.
 #[must_use]
-pub fn cycle_table(rows: &[CycleRow], levels: usize) -> Table {
+pub fn cycle_table(rows: &[CycleRow], book_levels: &[f64], levels: usize) -> Table {
     let mut t = Table::default();
     t.i64("timestamp_ns", rows, |r| r.t_ns);
     t.u64("quote_cycle_id", rows, |r| r.cycle);
     t.cat("trigger", &TRIGGER_NAMES, rows, |r| r.trigger);
     t.cat("status", &STATUS_NAMES, rows, |r| r.status);
     // market state
-    t.matrix("bid_levels", 2 * levels, rows, |r| &r.bid_levels);
-    t.matrix("ask_levels", 2 * levels, rows, |r| &r.ask_levels);
+    let w = 2 * levels;
+    for (name, side) in [("bid_levels", 0), ("ask_levels", 1)] {
+        let mut v = Vec::with_capacity(rows.len() * w);
+        for k in 0..rows.len() {
+            let at = (2 * k + side) * w;
+            match book_levels.get(at..at + w) {
+                Some(s) => v.extend_from_slice(s),
+                None => v.resize(v.len() + w, f64::NAN),
+            }
+        }
+        t.columns.push((name, Column::F64Matrix(v, w)));
+    }
     t.f64("mid", rows, |r| r.q.inputs.mid);
     t.f64("best_bid", rows, |r| r.q.inputs.best_bid);
     t.f64("best_ask", rows, |r| r.q.inputs.best_ask);

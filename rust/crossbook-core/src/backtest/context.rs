@@ -211,12 +211,12 @@ pub(crate) fn wall_context(
     }
 }
 
-/// Top `n` levels of a side as `[px, qty]` pairs (decoded), NaN-padded to `2n`.
-pub(crate) fn top_levels(book: &L2Book, side: Side, n: usize, units: (f64, f64), out: &mut Vec<f64>) {
-    out.clear();
+/// Append the top `n` levels of a side as `[px, qty]` pairs (decoded), NaN-padded to `2n` values.
+pub(crate) fn push_levels(book: &L2Book, side: Side, n: usize, units: (f64, f64), out: &mut Vec<f64>) {
+    let end = out.len() + 2 * n;
     for l in book.top(side, n) {
         out.push(l.px as f64 / units.0);
         out.push(l.qty as f64 / units.1);
     }
-    out.resize(2 * n, f64::NAN);
+    out.resize(end, f64::NAN);
 }

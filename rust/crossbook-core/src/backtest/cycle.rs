@@ -1,7 +1,7 @@
 //! One quote cycle: market inputs, lead-lag signal, stale-data guards, the engine, order
 //! management, predictions and the cycle record.
 
-use super::context::{top_levels, weighted_band_price};
+use super::context::{push_levels, weighted_band_price};
 use super::orders::{Rules, Target};
 use super::predict::{p_positive, rescale, Model};
 use super::records::{
@@ -199,16 +199,16 @@ impl Runner<'_, '_> {
             if rec.ask_size > 0.0 { model.intensity(-1.0, rec.ask_px) } else { 0.0 },
         );
         let quoted = rec.quoted() && status == STATUS_QUOTED;
-        let mut bid_levels = Vec::new();
-        let mut ask_levels = Vec::new();
+        let n = p.book_levels;
         if self.data.quoted_book.is_some() {
-            top_levels(&self.book, BookSide::Bid, p.book_levels, self.units, &mut bid_levels);
-            top_levels(&self.book, BookSide::Ask, p.book_levels, self.units, &mut ask_levels);
+            push_levels(&self.book, BookSide::Bid, n, self.units, &mut self.levels);
+            push_levels(&self.book, BookSide::Ask, n, self.units, &mut self.levels);
         } else {
-            bid_levels = vec![bid, bq];
-            ask_levels = vec![ask, aq];
-            bid_levels.resize(2 * p.book_levels, f64::NAN);
-            ask_levels.resize(2 * p.book_levels, f64::NAN);
+            for (px, q) in [(bid, bq), (ask, aq)] {
+                let end = self.levels.len() + 2 * n;
+                self.levels.extend([px, q]);
+                self.levels.resize(end, f64::NAN);
+            }
         }
         let depth = if self.data.quoted_book.is_some() { self.book.depth_within_bps(p.context_band_bps) } else { None };
         self.tw1.advance(t)?;
@@ -219,8 +219,6 @@ impl Runner<'_, '_> {
             trigger,
             status,
             q: rec,
-            bid_levels,
-            ask_levels,
             sigma_bipower: sigma_bps,
             sigma_realized_1m: self.rv1m.per_second(self.rv1m.rv()).sqrt() * BPS,
             funding_rate: self.funding_rate,

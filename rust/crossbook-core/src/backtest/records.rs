@@ -117,9 +117,6 @@ pub struct CycleRow {
     pub status: u8,
     /// the engine's record (prices, sizes, intermediates, inputs); empty when the engine did not run
     pub q: QuoteRecord,
-    /// top levels of the quoted book, `[px, qty]` pairs best first (NaN-padded)
-    pub bid_levels: Vec<f64>,
-    pub ask_levels: Vec<f64>,
     /// bipower σ, bps per √s
     pub sigma_bipower: f64,
     /// realised σ over the last minute of 1 s returns, bps per √s

@@ -26,6 +26,8 @@ const BPS: f64 = 1e4;
 #[derive(Debug, Clone)]
 pub struct BacktestOutput {
     pub cycles: Vec<CycleRow>,
+    /// top book levels per cycle (`book_levels` `[px, qty]` pairs of bids, then of asks)
+    pub book_levels: Vec<f64>,
     pub fills: Vec<FillRow>,
     pub equity: Vec<EquityRow>,
     pub days: Vec<DayRow>,
@@ -87,6 +89,8 @@ pub(super) struct Runner<'a, 'p> {
     pub(super) orders: Orders,
     pub(super) order_cycle: Vec<u64>,
     pub(super) cycles: Vec<CycleRow>,
+    /// top book levels of every cycle: `[bid px, qty]·n` then `[ask px, qty]·n`, decoded
+    pub(super) levels: Vec<f64>,
     pub(super) fill_ctx: Vec<FillContext>,
     pub(super) wp_hist: VecDeque<(i64, f64)>,
     pub(super) nonflat_since: Option<i64>,
@@ -154,6 +158,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         orders: Orders::default(),
         order_cycle: Vec::new(),
         cycles: Vec::with_capacity(capacity_hint(data, params)),
+        levels: Vec::with_capacity(capacity_hint(data, params) * 4 * params.book_levels),
         fill_ctx: Vec::new(),
         wp_hist: VecDeque::new(),
         nonflat_since: None,
@@ -204,7 +209,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         t_start,
         end: t_end,
     });
-    Ok(BacktestOutput { cycles: r.cycles, fills, equity: att.equity, days: att.days, summary })
+    Ok(BacktestOutput { cycles: r.cycles, book_levels: r.levels, fills, equity: att.equity, days: att.days, summary })
 }
 
 /// Expected number of cycles: the timer over the span plus the quoted BBO rows.

@@ -344,12 +344,52 @@ fn runs_are_bit_identical() {
     let (q, l, t) = market();
     let a = run(&data(&q, &l, &t), &params(50, 10), quote_params()).unwrap();
     let b = run(&data(&q, &l, &t), &params(50, 10), quote_params()).unwrap();
-    for (x, y) in [(cycle_table(&a.cycles, 5), cycle_table(&b.cycles, 5)), (fill_table(&a.fills), fill_table(&b.fills))]
-    {
+    for (x, y) in [
+        (cycle_table(&a.cycles, &a.book_levels, 5), cycle_table(&b.cycles, &b.book_levels, 5)),
+        (fill_table(&a.fills), fill_table(&b.fills)),
+    ] {
         assert_eq!(x.columns.len(), y.columns.len());
         for ((n1, c1), (n2, c2)) in x.columns.iter().zip(&y.columns) {
             assert_eq!((n1, bits(c1)), (n2, bits(c2)));
         }
     }
     assert_eq!(serde_json::to_string(&a.summary).unwrap(), serde_json::to_string(&b.summary).unwrap());
+}
+
+#[test]
+fn attribution_splits_at_utc_midnight() {
+    const DAY_MS: i64 = 86_400_000;
+    let mut b = Bbo::default();
+    let t0 = DAY_MS - 2_000; // ms, 2 s before midnight
+    b.row(t0, 99.0, 101.0); // 100
+    b.row(t0 + 1_500, 101.0, 103.0); // 102, before midnight
+    b.row(t0 + 2_500, 103.0, 105.0); // 104, after midnight
+    let mids = MidSeries::from_bbo(&b.slices());
+    let f = Fill {
+        ts_exchange: (t0 + 1_000) * MS,
+        ts_local: (t0 + 1_000) * MS,
+        order_id: 0,
+        client_id: 0,
+        px: px(99.0),
+        qty: E8,
+        fee: 0.0,
+        queue_ahead: 0,
+        leaves: 0,
+        side: 1,
+        maker: true,
+        kind: FillKind::Queue,
+    };
+    let p = BacktestParams { tick: 1.0, adverse_horizon_ns: 2_000 * MS, ..BacktestParams::default() };
+    let att = attribute(&[f], &[], &mids, &p, t0 * MS, (t0 + 4_000) * MS, (1e8, 1e8));
+    // spread 100 − 99 = 1 on day 1; adverse m(t + 2 s) − m(t) = 104 − 100 = 4, split 2 / 2 at midnight
+    assert_eq!(att.days.len(), 2);
+    let (d1, d2) = (&att.days[0], &att.days[1]);
+    assert_eq!((d1.day_start_ns, d2.day_start_ns), (0, DAY_MS * MS));
+    assert_eq!((d1.spread_capture, d1.adverse_selection, d1.inventory), (1.0, 2.0, 0.0));
+    assert_eq!((d2.spread_capture, d2.adverse_selection, d2.inventory), (0.0, 2.0, 0.0));
+    assert_eq!((d1.fills, d2.fills), (1, 0));
+    for d in &att.days {
+        assert_eq!(d.total, d.spread_capture + d.adverse_selection + d.inventory + d.fees + d.funding);
+    }
+    assert_eq!(att.totals.components((1e8, 1e8))[5], 5.0);
 }
