@@ -171,7 +171,7 @@ pub fn attribute(
                 let f = &fills[i];
                 let sx = i128::from(f.side) * i128::from(f.qty);
                 let mark = m2.unwrap_or(f.px.saturating_mul(2));
-                tot.spread += sx * i128::from(mark - 2 * f.px);
+                tot.spread += sx * (i128::from(mark) - 2 * i128::from(f.px));
                 young += sx;
                 tot.fees -= f.fee;
                 tot.position += i64::from(f.side) * f.qty;
@@ -256,10 +256,10 @@ pub fn enrich_fills(
         .map(|(i, f)| {
             let t = f.ts_exchange;
             let s = f64::from(f.side);
-            let p2 = 2 * f.px;
+            let p2 = f.px.saturating_mul(2);
             let m2 = mids.at(t).unwrap_or(p2);
             let sx = i128::from(f.side) * i128::from(f.qty);
-            let later = |h: i64| if t.saturating_add(h) <= t_end { mids.at(t + h) } else { None };
+            let later = |h: i64| if t.saturating_add(h) <= t_end { mids.at(t.saturating_add(h)) } else { None };
             let mk = |h: i64| later(h).map_or(f64::NAN, |m| s * (m - p2) as f64 / m2 as f64 * BPS);
             let pnl = |h: i64| later(h).map_or(f64::NAN, |m| (sx * i128::from(m - p2)) as f64 / v);
             let adv = later(p.adverse_horizon_ns).map(|m| f.side as i64 * (m - m2));
@@ -328,15 +328,15 @@ pub fn cycle_outcomes(
     let outcome = |idx: &[usize], tt: &[i64], t: i64| -> SideOutcome {
         let first_after = tt.partition_point(|&x| x <= t);
         let filled = |h: i64| {
-            let hit = tt.get(first_after).is_some_and(|&x| x <= t + h);
-            if hit || t + h <= t_end {
+            let hit = tt.get(first_after).is_some_and(|&x| x <= t.saturating_add(h));
+            if hit || t.saturating_add(h) <= t_end {
                 Some(hit)
             } else {
                 None
             }
         };
         let adverse = match tt.get(first_after) {
-            Some(&x) if x <= t + h_adv => fills[idx[first_after]].adverse_selection,
+            Some(&x) if x <= t.saturating_add(h_adv) => fills[idx[first_after]].adverse_selection,
             _ => None,
         };
         SideOutcome {
@@ -348,7 +348,7 @@ pub fn cycle_outcomes(
     };
     for c in cycles.iter_mut() {
         let t = c.t_ns;
-        let later = |h: i64| if t + h <= t_end { mids.at(t + h) } else { None };
+        let later = |h: i64| if t.saturating_add(h) <= t_end { mids.at(t.saturating_add(h)) } else { None };
         let px = |h: i64| later(h).map_or(f64::NAN, |m| m as f64 / px_unit / 2.0);
         c.price_1s_later = px(1_000_000_000);
         c.price_10s_later = px(10_000_000_000);
@@ -360,7 +360,7 @@ pub fn cycle_outcomes(
         c.bid_outcome = outcome(&buys, &tb, t);
         c.ask_outcome = outcome(&sells, &ts, t);
         let lo = all_t.partition_point(|&x| x <= t);
-        let hi = all_t.partition_point(|&x| x <= t + h_adv);
+        let hi = all_t.partition_point(|&x| x <= t.saturating_add(h_adv));
         let (mut num, mut den) = (0.0, 0.0);
         for &i in &order[lo..hi] {
             let f = &fills[i];

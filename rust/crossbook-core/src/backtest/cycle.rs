@@ -24,7 +24,7 @@ impl Runner<'_, '_> {
     /// Seconds to the next funding settlement at `t`.
     fn time_to_funding(&self, t: i64) -> f64 {
         if self.next_funding_ts != MISSING_I64 {
-            return (self.next_funding_ts - t) as f64 * 1e-9;
+            return self.next_funding_ts.saturating_sub(t) as f64 * 1e-9;
         }
         let iv = self.p.exchange.funding_interval_ns;
         if iv > 0 {
@@ -36,7 +36,7 @@ impl Runner<'_, '_> {
     }
 
     fn oi_delta_1m(&mut self, t: i64) -> f64 {
-        let cut = t - 60_000 * MS;
+        let cut = t.saturating_sub(60_000 * MS);
         while self.oi_hist.len() >= 2 && self.oi_hist[1].0 <= cut {
             self.oi_hist.pop_front();
         }
@@ -68,7 +68,7 @@ impl Runner<'_, '_> {
         if self.data.quoted_book.is_some() {
             let wp = weighted_band_price(&self.book, p.context_band_bps);
             self.wp_hist.push_back((t, wp));
-            while self.wp_hist.front().is_some_and(|x| x.0 < t - 2_000 * MS) {
+            while self.wp_hist.front().is_some_and(|x| x.0 < t.saturating_sub(2_000 * MS)) {
                 self.wp_hist.pop_front();
             }
         }
@@ -127,9 +127,9 @@ impl Runner<'_, '_> {
             cascade: false,
         };
         let cycle = self.cycles.len() as u64;
-        if t - self.q_last_t > p.stale_quoted_ns {
+        if t.saturating_sub(self.q_last_t) > p.stale_quoted_ns {
             status = STATUS_STALE_QUOTED;
-        } else if p.leadlag && self.leader_last_t.is_none_or(|lt| t - lt > p.stale_leader_ns) {
+        } else if p.leadlag && self.leader_last_t.is_none_or(|lt| t.saturating_sub(lt) > p.stale_leader_ns) {
             status = STATUS_STALE_LEADER;
         }
         let mut rec = QuoteRecord::empty(cycle, inp);
@@ -233,7 +233,7 @@ impl Runner<'_, '_> {
             leadlag_lag_ms: est.lag_ms,
             leadlag_beta: est.beta,
             leadlag_r_squared: est.r_squared,
-            inventory_age_s: self.nonflat_since.map_or(0.0, |s| (t - s) as f64 * 1e-9),
+            inventory_age_s: self.nonflat_since.map_or(0.0, |s| t.saturating_sub(s) as f64 * 1e-9),
             trade_imbalance_1s: self.tw1.imbalance(),
             trade_imbalance_10s: self.tw10.imbalance(),
             trade_rate_1s: self.tw1.rate_per_s(),

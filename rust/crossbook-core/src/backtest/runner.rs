@@ -280,7 +280,8 @@ impl Runner<'_, '_> {
     /// Context of every fill the venue produced since the last call, from the book as of `t`.
     pub(super) fn capture_fills(&mut self, t: i64) {
         while let Some(f) = self.sim.fills().get(self.fill_ctx.len()).copied() {
-            let past = self.wp_hist.iter().rev().find(|(ts, _)| *ts <= t - 1_000 * MS).map_or(f64::NAN, |x| x.1);
+            let past =
+                self.wp_hist.iter().rev().find(|(ts, _)| *ts <= t.saturating_sub(1_000 * MS)).map_or(f64::NAN, |x| x.1);
             let book = if self.data.quoted_book.is_some() {
                 book_context(&self.book, self.p.context_band_bps, self.tick_scaled, self.units, past)
             } else {

@@ -75,7 +75,13 @@ fn same_len(table: &str, n: usize, cols: &[(&str, usize)]) -> Result<()> {
     Ok(())
 }
 
+/// Largest scaled price, size or |timestamp| accepted: sums of two and a minute added stay in range.
+pub(crate) const MAX_VALUE: i64 = 1 << 61;
+
 fn sorted(table: &str, t: &[i64]) -> Result<()> {
+    if let Some(&x) = t.iter().find(|x| x.unsigned_abs() > MAX_VALUE as u64) {
+        return Err(bad(format!("{table}: ts_local {x} ns is out of range (|t| <= 2^61 ns)")));
+    }
     match t.windows(2).position(|w| w[1] < w[0]) {
         Some(k) => Err(bad(format!(
             "{table}: rows must be sorted by ts_local; row {} ({} ns) is before row {k} ({} ns)",
@@ -114,7 +120,7 @@ impl BboSlices<'_> {
                 if px == MISSING_I64 {
                     continue;
                 }
-                if px <= 0 || (qty != MISSING_I64 && qty < 0) {
+                if px <= 0 || px > MAX_VALUE || (qty != MISSING_I64 && !(0..=MAX_VALUE).contains(&qty)) {
                     return Err(bad(format!(
                         "{table}: row {i}: {name} price must be > 0 and size >= 0 (px {px}, qty {qty})"
                     )));
@@ -149,7 +155,8 @@ impl TradeSlices<'_> {
         )?;
         sorted(table, self.ts_local)?;
         for i in 0..n {
-            if self.px[i] <= 0 || self.qty[i] <= 0 || !(-1..=1).contains(&self.aggressor[i]) {
+            let ok = |v: i64| v > 0 && v <= MAX_VALUE;
+            if !ok(self.px[i]) || !ok(self.qty[i]) || !(-1..=1).contains(&self.aggressor[i]) {
                 return Err(bad(format!(
                     "{table}: row {i}: price and size must be > 0 and aggressor in {{-1, 0, 1}} (px {}, qty {}, \
                      aggressor {})",
@@ -182,7 +189,7 @@ impl TickerSlices<'_> {
         sorted(table, self.ts_local)?;
         for i in 0..n {
             let m = self.mark_px[i];
-            if (m != MISSING_I64 && m <= 0) || self.funding_rate[i].is_infinite() {
+            if (m != MISSING_I64 && !(1..=MAX_VALUE).contains(&m)) || self.funding_rate[i].is_infinite() {
                 return Err(bad(format!(
                     "{table}: row {i}: mark price must be > 0 and the funding rate finite (mark {m}, rate {})",
                     self.funding_rate[i]
@@ -232,7 +239,9 @@ pub(crate) fn applied_messages(rows: &BookRows<'_>) -> Result<(Vec<BookMsg>, Syn
     rows.validate(1)?;
     sorted("quoted book", rows.ts_local)?;
     for i in 0..rows.len() {
-        if rows.side[i] != 0 && (rows.px[i] <= 0 || rows.qty[i] < 0 || !(-1..=1).contains(&rows.side[i])) {
+        let (px, qty) = (rows.px[i], rows.qty[i]);
+        let bad_level = px <= 0 || px > MAX_VALUE || !(0..=MAX_VALUE).contains(&qty);
+        if rows.side[i] != 0 && (bad_level || !(-1..=1).contains(&rows.side[i])) {
             return Err(bad(format!(
                 "quoted book: row {i}: side must be -1/0/+1, price > 0 and size >= 0 (side {}, px {}, qty {})",
                 rows.side[i], rows.px[i], rows.qty[i]
