@@ -229,6 +229,11 @@ def test_bad_rows_are_typed_errors(sim) -> None:
         run_backtest(tables, CFG)
     with pytest.raises(InvalidInputError, match="must be VENUE:SYMBOL"):
         run_backtest(sim, CFG.with_(quoted="BTC"))
+    # too few trades away from the touch to fit the fill intensity: say which config keys to set
+    with pytest.raises(
+        InvalidInputError, match="fill-intensity fit failed .* set intensity_a and intensity_k_per_tick"
+    ):
+        run_backtest(simulate(minutes=3, seed=2), CFG)
     with pytest.raises(InvalidInputError, match="nowhere:BTC: no bbo or book rows"):
         run_backtest(sim, CFG.with_(quoted="nowhere:BTC", tick=1.0, intensity_a=1.0, intensity_k_per_tick=0.5))
 

@@ -45,6 +45,27 @@ seed's ``EnrichedFill`` with ``BookContext`` / ``WallContext``), ``predictions.p
 Null fields: ``microprice_std``, ``kappa_robust``, ``kappa_own`` (no such models yet); book and wall
 context without a quoted book table; outcomes whose horizon passes the end of data.
 
+**Config file** (``crossbook backtest --store DIR --config FILE --out DIR``; every key optional)::
+
+    leader = "binance-futures:BTCUSDT"
+    quoted = "hyperliquid:BTC"
+    cycle_ms = 100
+    leadlag = true
+    intensity_a = 0.3            # omit both to fit λ(δ) = A·exp(−kδ) on the quoted trades (in-sample)
+    intensity_k_per_tick = 0.4
+    [quote]                      # crossbook.quote.QuoteConfig
+    order_size = 0.01
+    [quote.regimes.quiet]
+    gamma = 0.3
+    kappa_multiplier = 1.0
+    spread_floor_bps = 1.0
+    max_inventory = 1.0
+    [exchange]                   # ExchangeConfig
+    queue = "power"
+    entry_ms = 10
+    response_ms = 10
+    maker_fee_bps = 1.5
+
 Units: prices in quote currency, sizes in base units (contracts for COIN-M), PnL in quote currency,
 depths/spreads/markouts in bps of the mid, times int64 ns (config times in ms).
 """
@@ -322,7 +343,13 @@ def _prepare(source: Any, cfg: BacktestConfig) -> _Prepared:
                 f"{cfg.quoted}: {trade.height} trades are too few to fit the fill intensity; "
                 "set intensity_a and intensity_k_per_tick in the config"
             )
-        fit = calibrate_intensity(trade, qbbo, tick, step_ms=cfg.cycle_ms)
+        try:
+            fit = calibrate_intensity(trade, qbbo, tick, step_ms=cfg.cycle_ms)
+        except InvalidInputError as e:
+            raise InvalidInputError(
+                f"{cfg.quoted}: the fill-intensity fit failed ({e}); set intensity_a and intensity_k_per_tick "
+                "in the config"
+            ) from None
         if not (math.isfinite(fit.a) and math.isfinite(fit.k) and fit.a > 0 and fit.k > 0):
             raise InvalidInputError(
                 f"{cfg.quoted}: the fill-intensity fit failed (A={fit.a}, k={fit.k}, {fit.n_points} points); "
