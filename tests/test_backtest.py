@@ -285,6 +285,39 @@ def test_cli_backtest_on_a_store(sim, tmp_path: Path) -> None:
     assert json.loads((out / "summary.json").read_text())["backtest"]["fills"] == direct.backtest["fills"]
 
 
+def test_funding_is_attributed(sim) -> None:
+    # settle every minute at the simulator's funding rate (the 4-minute run starts at 00:00 UTC)
+    res = run_backtest(sim, CFG.with_(exchange={"funding_interval_h": 1 / 60}))
+    a = res.summary["attribution"]
+    assert a["funding"] != 0.0
+    assert a["spread_capture"] + a["adverse_selection"] + a["inventory"] + a["fees"] + a["funding"] == a["total"]
+    assert abs(a["identity_error"]) < 1e-9 * max(1.0, res.backtest["notional"])
+    assert res.equity["funding"][-1] == a["funding"]
+
+
+def test_report_sections(sim, result) -> None:
+    from crossbook.book import sample_grid
+    from crossbook.report import Report
+    from crossbook.report.sections_backtest import backtest_section, backtest_summary, counterfactual_rows
+
+    c = compare_leadlag(sim, CFG)
+    s = backtest_summary(c)
+    # the demo's summary.json keys (DESIGN.md)
+    for name in ("with_leadlag", "without_leadlag"):
+        assert {"pnl", "sharpe", "fills", "spread_capture", "adverse_selection_rate"} <= set(s["backtest"][name])
+        att = s["attribution"][name]
+        assert att["total"] == sum(att[k] for k in COMPONENTS)
+    book = sim.tables["book"].filter(pl.col("venue") == "hyperliquid")
+    grid = sample_grid(book, interval_ms=500, levels=10)
+    t0 = int(grid["ts"].min())  # type: ignore[arg-type]
+    cf = counterfactual(sim, CFG, spread_mults=(1.0, 2.0), gammas=(None,))
+    sec = backtest_section(c, counterfactual=cf, grid=grid, window_ns=(t0 + 60 * 10**9, t0 + 120 * 10**9))
+    html = Report("bt").add(sec).render()
+    assert html.count("plotly-graph-div") == 5  # PnL, 2 waterfalls, markouts, quotes over the book
+    assert "our bid" in html and "fill, adverse" in html and "Counterfactual" in html
+    assert len(counterfactual_rows(cf)) == 2
+
+
 # ---------------------------------------------------------------- the real Binance capture
 
 
@@ -321,52 +354,21 @@ def _real_cfg(quoted: str, order_size: float) -> BacktestConfig:
 def test_real_binance_capture_spot_and_coinm(binance) -> None:
     spot = compare_leadlag(binance, _real_cfg("binance:BTCUSDT", 0.01))
     w, wo = spot["with_leadlag"], spot["without_leadlag"]
-    assert (w["fills"], wo["fills"]) == (52, 53)
-    assert w["pnl"] == pytest.approx(-5.445, abs=5e-3) and wo["pnl"] == pytest.approx(-5.874, abs=5e-3)
+    assert 40 <= w["fills"] <= 70 and 40 <= wo["fills"] <= 70
+    # the sign found: lead-lag helps a little on spot (PnL and adverse-selection rate), within 20 % of PnL
+    assert wo["pnl"] < w["pnl"] < 0 and w["pnl"] - wo["pnl"] < 0.2 * abs(wo["pnl"])
     assert w["adverse_selection_rate"] < wo["adverse_selection_rate"]
     res = spot["results"]["with_leadlag"]
     assert res.backtest["leadlag"]["lag_ms"] == pytest.approx(30, abs=5)
     # the capture's exchange clock runs ≈1.27 s ahead of the recorder's: the venue times were shifted
     shift = res.backtest["data"]["clock_shift_ns"]
     assert 1.2e9 < shift["trade"] < 1.35e9 and 1.2e9 < shift["book"] < 1.35e9 and shift["bbo"] == 0
-    cm = compare_leadlag(binance, _real_cfg("binance-delivery:BTCUSD_PERP", 10.0))
-    w, wo = cm["with_leadlag"], cm["without_leadlag"]
-    assert (w["fills"], wo["fills"]) == (20, 21)
-    assert w["pnl"] < wo["pnl"]
-    assert w["pnl"] == pytest.approx(-335.45, abs=0.01)
     assert res.fills["mid_price"].null_count() == 0
     cents = res.fills["price"].to_numpy() * 100  # spot tick 0.01
     assert np.abs(cents - np.round(cents)).max() < 1e-6
-
-
-def test_funding_is_attributed(sim) -> None:
-    # settle every minute at the simulator's funding rate (the 4-minute run starts at 00:00 UTC)
-    res = run_backtest(sim, CFG.with_(exchange={"funding_interval_h": 1 / 60}))
-    a = res.summary["attribution"]
-    assert a["funding"] != 0.0
-    assert a["spread_capture"] + a["adverse_selection"] + a["inventory"] + a["fees"] + a["funding"] == a["total"]
-    assert abs(a["identity_error"]) < 1e-9 * max(1.0, res.backtest["notional"])
-    assert res.equity["funding"][-1] == a["funding"]
-
-
-def test_report_sections(sim, result) -> None:
-    from crossbook.book import sample_grid
-    from crossbook.report import Report
-    from crossbook.report.sections_backtest import backtest_section, backtest_summary, counterfactual_rows
-
-    c = compare_leadlag(sim, CFG)
-    s = backtest_summary(c)
-    # the demo's summary.json keys (DESIGN.md)
-    for name in ("with_leadlag", "without_leadlag"):
-        assert {"pnl", "sharpe", "fills", "spread_capture", "adverse_selection_rate"} <= set(s["backtest"][name])
-        att = s["attribution"][name]
-        assert att["total"] == sum(att[k] for k in COMPONENTS)
-    book = sim.tables["book"].filter(pl.col("venue") == "hyperliquid")
-    grid = sample_grid(book, interval_ms=500, levels=10)
-    t0 = int(grid["ts"].min())  # type: ignore[arg-type]
-    cf = counterfactual(sim, CFG, spread_mults=(1.0, 2.0), gammas=(None,))
-    sec = backtest_section(c, counterfactual=cf, grid=grid, window_ns=(t0 + 60 * 10**9, t0 + 120 * 10**9))
-    html = Report("bt").add(sec).render()
-    assert html.count("plotly-graph-div") == 5  # PnL, 2 waterfalls, markouts, quotes over the book
-    assert "our bid" in html and "fill, adverse" in html and "Counterfactual" in html
-    assert len(counterfactual_rows(cf)) == 2
+    # COIN-M quoted: lead-lag hurts
+    cm = compare_leadlag(binance, _real_cfg("binance-delivery:BTCUSD_PERP", 10.0))
+    w, wo = cm["with_leadlag"], cm["without_leadlag"]
+    assert 10 <= w["fills"] <= 35 and 10 <= wo["fills"] <= 35
+    assert w["pnl"] < wo["pnl"] < 0
+    assert w["markouts_bps"]["1s"] < wo["markouts_bps"]["1s"]
