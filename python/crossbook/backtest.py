@@ -76,7 +76,7 @@ import json
 import math
 import time
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -545,13 +545,17 @@ class BacktestResult:
         out.mkdir(parents=True, exist_ok=True)
         text = json.dumps(_clean(self.summary), indent=2, sort_keys=True, allow_nan=False) + "\n"
         atomic_write_text(out / "summary.json", text)
+
+        def parquet(df: pl.DataFrame) -> Callable[[str], None]:
+            return lambda tmp: df.write_parquet(tmp, statistics=False)
+
         for name, df in (
             ("equity", self.equity),
             ("fills", self.fills),
             ("predictions", self.predictions),
             ("attribution", self.attribution),
         ):
-            atomic_write(out / f"{name}.parquet", lambda tmp, df=df: df.write_parquet(tmp, statistics=False))
+            atomic_write(out / f"{name}.parquet", parquet(df))
         self.out = out
         return out
 
