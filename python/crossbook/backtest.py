@@ -19,6 +19,13 @@ quoted venue yet; with the estimator's lag, β and R² (for that move's directio
 ``compute_lead_lag_skew_bps(r, 0)`` for the directional skew (:mod:`crossbook.leadlag_stream`).
 ``leadlag=False`` switches both off and leaves everything else equal (same cycles, same data).
 
+**Model inputs not built yet.** Regime probabilities are fixed (``regime_probs``, certainly quiet),
+the informed fraction and κ's CV are 0 and the cascade flag is off until the HMM / toxicity /
+liquidation models land; the fill intensity (A, k) is fitted once on the quoted venue's trades of
+the replayed data (in-sample, recorded in ``summary["inputs"]``) unless given. ``sharpe`` and
+``sortino`` annualise the per-``equity_interval_ms`` PnL changes (365-day year), which gives large
+numbers for second-level HFT PnL; ``max_drawdown`` is in quote currency.
+
 **Attribution** (``summary["attribution"]``, ``attribution.parquet`` per UTC day, cumulative
 columns in ``equity.parquet``). A fill of side ``s`` (+1 buy), size ``x`` at price ``p`` and time
 ``t``, marked at the quoted mid ``m`` as the strategy saw it, horizon ``h`` (``adverse_horizon_ms``,
