@@ -562,3 +562,16 @@ class QuoteEngine:
     @property
     def config_json(self) -> str: ...
     def reset(self) -> None: ...
+
+# ---- backtest (crossbook.backtest)
+
+def run_backtest(
+    params_json: str,
+    quote_json: str,
+    quoted_bbo: dict[str, npt.NDArray[Any]],
+    quoted_trade: dict[str, npt.NDArray[Any]],
+    quoted_ticker: dict[str, npt.NDArray[Any]],
+    leader_bbo: dict[str, npt.NDArray[Any]],
+    quoted_book: dict[str, npt.NDArray[Any]] | None = None,
+) -> dict[str, Any]: ...
+def backtest_default_params() -> str: ...

@@ -189,6 +189,59 @@ def leadlag(
     console.print(f"report:  {out / 'report.html'}\nsummary: {out / 'summary.json'}")
 
 
+@app.command()
+def backtest(
+    store: Annotated[Path, typer.Option("--store", help="store folder written by `crossbook ingest`")],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML file of a BacktestConfig (defaults when omitted)")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="run folder (summary.json, *.parquet, report.html)")] = Path("backtest-out"),
+    compare: Annotated[
+        bool, typer.Option("--compare/--no-compare", help="also run without lead-lag (out/with_leadlag, ...)")
+    ] = False,
+    start: Annotated[str | None, typer.Option(help="start time (ISO-8601 UTC or epoch)")] = None,
+    end: Annotated[str | None, typer.Option(help="end time (ISO-8601 UTC or epoch)")] = None,
+) -> None:
+    """Backtest the quote engine on the store: fills, PnL, attribution, records in the run folder."""
+    from crossbook.backtest import BacktestConfig, compare_leadlag, run_backtest
+    from crossbook.report import Report
+    from crossbook.report.sections_backtest import backtest_section
+
+    cfg = BacktestConfig.from_toml(config) if config is not None else BacktestConfig()
+    changes = {k: v for k, v in (("start", _time_ns(start)), ("end", _time_ns(end))) if v is not None}
+    if changes:
+        cfg = cfg.with_(**changes)
+    t0 = time.perf_counter()
+    if compare:
+        cmp = compare_leadlag(store, cfg, out=out)
+        runs = cmp["results"]
+    else:
+        res = run_backtest(store, cfg, out=out)
+        runs = {"with_leadlag" if cfg.leadlag else "without_leadlag": res}
+    rep = Report(f"crossbook backtest: {cfg.quoted} led by {cfg.leader}", f"store {store}")
+    rep.add(backtest_section(runs))
+    rep.write(out / "report.html")
+    t = Table(title="crossbook backtest", show_header=True)
+    t.add_column("run")
+    for col in ("pnl", "sharpe", "fills", "spread capture", "adverse sel.", "inventory", "fees", "events/s"):
+        t.add_column(col, justify="right")
+    for name, r in runs.items():
+        b, a = r.backtest, r.summary["attribution"]
+        t.add_row(
+            name,
+            f"{b['pnl']:.4f}",
+            f"{b['sharpe']:.2f}" if b["sharpe"] is not None else "-",
+            f"{b['fills']:,}",
+            f"{a['spread_capture']:.4f}",
+            f"{a['adverse_selection']:.4f}",
+            f"{a['inventory']:.4f}",
+            f"{a['fees']:.4f}",
+            f"{r.events_per_s:,.0f}",
+        )
+    console.print(t)
+    console.print(f"run folder: {out}  ({time.perf_counter() - t0:.1f} s)")
+
+
 def main() -> None:
     try:
         app()

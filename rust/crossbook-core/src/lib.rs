@@ -10,6 +10,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+pub mod backtest;
 pub mod book;
 pub mod error;
 pub mod exchange;

@@ -2,6 +2,7 @@
 // Python-facing functions mirror keyword-rich Python signatures; the argument count is the API.
 #![allow(clippy::too_many_arguments)]
 
+mod backtest;
 mod book;
 mod convert;
 mod errors;
@@ -61,5 +62,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quote::glft_coefficients, m)?)?;
     m.add_function(wrap_pyfunction!(quote::quote_arrival_depths, m)?)?;
     m.add_function(wrap_pyfunction!(quote::quote_fit_intensity, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest::run_backtest, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest::backtest_default_params, m)?)?;
     Ok(())
 }

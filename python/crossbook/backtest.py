@@ -1,0 +1,723 @@
+"""Backtests of the quote engine over the time-merged multi-venue stream, with realistic fills, run
+records and an exact PnL attribution (Rust core: ``crossbook_core::backtest``).
+
+**The loop.** Market events of the leader (``binance-futures:BTCUSDT``) and the quoted instrument
+(``hyperliquid:BTC``) are replayed in ``ts_local`` order: signals (weighted mid, bipower σ, trade flow,
+the rebuilt book of the quoted venue) → the streaming lead-lag estimator (leader mid vs quoted mid)
+→ a quote-engine cycle (:class:`crossbook.quote.QuoteEngine`'s core) every ``cycle_ms`` on the local
+clock, at every change of the quoted best bid/ask and when the leader moved ``leader_trigger_bps``
+since the last cycle → order management on the exchange simulator (:mod:`crossbook.exchange`):
+one post-only order per side, cancel/replace when the quote moves by ``requote_ticks`` ticks. The
+strategy knows only what the simulator's ``poll`` returned (acks, fills, cancels after the response
+latency); the venue matches on the quoted venue's exchange clock (book rows through the sequence
+rules, trades, tickers, the BBO as touch updates). Exchange times running ahead of the local clock
+(the shared Binance captures, ≈ +1.27 s) are shifted back per table by ``max(ts_exchange − ts_local)``.
+
+**Lead-lag.** The leader's as-of log move ``r`` over the last ``min(lag, 1 s)`` has not reached the
+quoted venue yet; with the estimator's lag, β and R² (for that move's direction) the cycle uses
+``predict_remaining_move(r, 0)`` for the lead-lag adjusted micro-price and
+``compute_lead_lag_skew_bps(r, 0)`` for the directional skew (:mod:`crossbook.leadlag_stream`).
+``leadlag=False`` switches both off and leaves everything else equal (same cycles, same data).
+
+**Model inputs not built yet.** Regime probabilities are fixed (``regime_probs``, certainly quiet),
+the informed fraction and κ's CV are 0 and the cascade flag is off until the HMM / toxicity /
+liquidation models land; the fill intensity (A, k) is fitted once on the quoted venue's trades of
+the replayed data (in-sample, recorded in ``summary["inputs"]``) unless given. ``sharpe`` and
+``sortino`` annualise the per-``equity_interval_ms`` PnL changes (365-day year), which gives large
+numbers for second-level HFT PnL; ``max_drawdown`` is in quote currency.
+
+**Attribution** (``summary["attribution"]``, ``attribution.parquet`` per UTC day, cumulative
+columns in ``equity.parquet``). A fill of side ``s`` (+1 buy), size ``x`` at price ``p`` and time
+``t``, marked at the quoted mid ``m`` as the strategy saw it, horizon ``h`` (``adverse_horizon_ms``,
+1 s), end of data ``T``::
+
+    spread_capture     s·x·(m(t) − p)
+    adverse_selection  s·x·(m(min(t + h, T)) − m(t))
+    inventory          s·x·(m(T) − m(min(t + h, T)))
+    fees               −fees paid (rebates positive)
+    funding            funding received (paid negative)
+    total              = their sum = cash + position·m(T)
+
+The price components are exact integers in the core (scaled prices and sizes), converted once, and
+``total`` is defined as the sum of the five, so the components add up to it exactly;
+``mark_to_market`` is the simulator's own cash + position·m(T) and ``identity_error`` their difference.
+The final position is marked at the last mid (no closing trade). COIN-M inverse contracts are
+accounted as linear (contracts × price), as the exchange simulator charges them.
+
+**Run folder** (``out``): ``summary.json`` (``backtest``, ``attribution``, ``config``, ``inputs``),
+``equity.parquet`` (ts, pnl, inventory, mid, cumulative components), ``fills.parquet`` (the
+seed's ``EnrichedFill`` with ``BookContext`` / ``WallContext``), ``predictions.parquet`` (the seed's
+``PredictionRecord`` per cycle with realised outcomes), ``attribution.parquet`` (per UTC day). See
+:data:`RUN_FILES`. Outputs are deterministic: the same inputs and config give bit-identical files.
+Null fields: ``microprice_std``, ``kappa_robust``, ``kappa_own`` (no such models yet); book and wall
+context without a quoted book table; outcomes whose horizon passes the end of data.
+
+**Config file** (``crossbook backtest --store DIR --config FILE --out DIR``; every key optional)::
+
+    leader = "binance-futures:BTCUSDT"
+    quoted = "hyperliquid:BTC"
+    cycle_ms = 100
+    leadlag = true
+    intensity_a = 0.3            # omit both to fit λ(δ) = A·exp(−kδ) on the quoted trades (in-sample)
+    intensity_k_per_tick = 0.4
+    [quote]                      # crossbook.quote.QuoteConfig
+    order_size = 0.01
+    [quote.regimes.quiet]
+    gamma = 0.3
+    kappa_multiplier = 1.0
+    spread_floor_bps = 1.0
+    max_inventory = 1.0
+    [exchange]                   # ExchangeConfig
+    queue = "power"
+    entry_ms = 10
+    response_ms = 10
+    maker_fee_bps = 1.5
+
+Units: prices in quote currency, sizes in base units (contracts for COIN-M), PnL in quote currency,
+depths/spreads/markouts in bps of the mid, times int64 ns (config times in ms).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+
+from crossbook import _core
+from crossbook._atomic import atomic_write, atomic_write_text
+from crossbook._core import InvalidInputError
+from crossbook.data.instruments import PX_SCALE, instrument
+from crossbook.quote import FIXED_REGIME, QuoteConfig, calibrate_intensity
+
+__all__ = [
+    "COMPARE_KEYS",
+    "RUN_FILES",
+    "BacktestConfig",
+    "BacktestResult",
+    "ExchangeConfig",
+    "LeadLagEstimatorConfig",
+    "compare_leadlag",
+    "counterfactual",
+    "load_run",
+    "run_backtest",
+]
+
+#: files of a run folder
+RUN_FILES: tuple[str, ...] = (
+    "summary.json",
+    "equity.parquet",
+    "fills.parquet",
+    "predictions.parquet",
+    "attribution.parquet",
+)
+#: the metrics compared across runs
+COMPARE_KEYS: tuple[str, ...] = (
+    "pnl",
+    "sharpe",
+    "fills",
+    "fill_rate",
+    "spread_capture",
+    "spread_capture_bps",
+    "adverse_selection_rate",
+    "adverse_selection_bps",
+)
+_Strict = ConfigDict(extra="forbid", frozen=True)
+MS = 1_000_000
+
+# ---------------------------------------------------------------- configuration
+
+
+class ExchangeConfig(BaseModel):
+    """The simulated venue (see :mod:`crossbook.exchange` for each model)."""
+
+    model_config = _Strict
+    queue: Literal["risk_averse", "power", "power2", "power3", "log", "log2", "inferred"] = Field(
+        default="risk_averse", description="queue-position model"
+    )
+    power_n: float = Field(default=2.0, gt=0, description="exponent of the power models")
+    recent_ms: float = Field(default=1000.0, ge=0, description="window of the inferred model, ms")
+    latency: Literal["constant", "feed", "interpolated"] = Field(default="constant", description="latency model")
+    entry_ms: float = Field(default=10.0, ge=0, description="order entry latency (feed model: offset), ms")
+    response_ms: float = Field(default=10.0, ge=0, description="response latency (feed model: offset), ms")
+    latency_ts: list[int] = Field(default_factory=list, description="interpolated model: request times, ns")
+    latency_entry_ms: list[float] = Field(default_factory=list, description="interpolated model: entry, ms")
+    latency_response_ms: list[float] = Field(default_factory=list, description="interpolated model: response, ms")
+    feed_entry_mul: float = Field(default=1.0, ge=0, description="feed model: entry = mul · feed latency + entry_ms")
+    feed_response_mul: float = Field(default=1.0, ge=0, description="feed model: response multiplier")
+    maker_fee_bps: float | None = Field(
+        default=None, description="maker fee charged, bps of notional (None: the quote config's maker_fee_bps)"
+    )
+    taker_fee_bps: float = Field(default=5.0, description="taker fee, bps of notional")
+    funding_interval_h: float | None = Field(
+        default=None, gt=0, description="funding settles every this many hours (None: no funding)"
+    )
+    funding_offset_h: float = Field(default=0.0, description="offset of the settlement grid from 00:00 UTC, hours")
+    match_bbo: bool = Field(default=True, description="feed the quoted BBO to the venue as touch updates")
+
+
+class LeadLagEstimatorConfig(BaseModel):
+    """The streaming lead-lag estimator inside the backtest (the seed's defaults)."""
+
+    model_config = _Strict
+    grid: Literal["seed", "fine"] = Field(default="seed", description="candidate lags: seed (11) or 10 ms grid")
+    return_window_ms: int = Field(default=100, gt=0, description="minimum span of a follower return, ms")
+    estimation_interval_ms: int = Field(default=1000, ge=0, description="re-estimation interval, ms")
+    min_samples: int = Field(default=100, ge=1, description="rows needed before estimating")
+    window_samples: int = Field(default=10_000, ge=1, description="rows kept")
+    alpha: float = Field(default=0.1, gt=0, le=1, description="smoothing weight of a new estimate")
+    max_lookback_ms: float = Field(default=1000.0, gt=0, description="cap of the leader-move lookback (the lag), ms")
+
+
+class BacktestConfig(BaseModel):
+    """Every setting of a backtest, with its default and unit. Load from TOML with :meth:`from_toml`
+    (top-level keys, and ``[quote]``, ``[exchange]``, ``[leadlag_estimator]`` tables)."""
+
+    model_config = _Strict
+    leader: str = Field(default="binance-futures:BTCUSDT", description="VENUE:SYMBOL of the leader")
+    quoted: str = Field(default="hyperliquid:BTC", description="VENUE:SYMBOL we quote")
+    leadlag: bool = Field(default=True, description="lead-lag adjusted micro-price and directional skew on")
+    quote: QuoteConfig = QuoteConfig()
+    exchange: ExchangeConfig = ExchangeConfig()
+    leadlag_estimator: LeadLagEstimatorConfig = LeadLagEstimatorConfig()
+    cycle_ms: float = Field(default=100.0, gt=0, description="quote cycle interval (local clock), ms")
+    requote_on_bbo: bool = Field(default=True, description="also cycle on every quoted best bid/ask price change")
+    leader_trigger_bps: float = Field(
+        default=1.0, ge=0, description="also cycle when the leader moved this much since the last cycle, bps (0 off)"
+    )
+    order_size: float | None = Field(default=None, gt=0, description="quote size, base units (None: quote.order_size)")
+    tick: float | None = Field(default=None, gt=0, description="price tick (None: registry, else inferred)")
+    intensity_a: float | None = Field(
+        default=None, gt=0, description="λ(δ)=A·exp(−kδ): A per s per side (None: fitted on the quoted trades)"
+    )
+    intensity_k_per_tick: float | None = Field(default=None, gt=0, description="k per tick (None: fitted)")
+    vol_step_ms: float = Field(default=1000.0, gt=0, description="bipower volatility grid step, ms")
+    vol_window: int = Field(default=60, ge=2, description="bipower volatility window, returns")
+    regime_probs: tuple[float, float, float, float] = Field(
+        default=FIXED_REGIME, description="P(quiet, trending, volatile, cascade) given to the engine"
+    )
+    requote_ticks: float = Field(default=1.0, ge=0, description="replace an order when its price moves this many ticks")
+    size_tolerance: float = Field(default=0.5, ge=0, description="replace when the size changes by more (fraction)")
+    max_orders_per_side: int = Field(default=3, ge=1, description="orders alive per side, canceling ones included")
+    stale_quoted_ms: float = Field(default=5000.0, gt=0, description="stop quoting when the quoted BBO is older, ms")
+    stale_leader_ms: float = Field(
+        default=5000.0, gt=0, description="stop quoting when the leader is older (lead-lag on), ms"
+    )
+    equity_interval_ms: float = Field(default=1000.0, gt=0, description="equity curve sampling, ms")
+    adverse_horizon_ms: float = Field(default=1000.0, gt=0, description="attribution horizon h, ms")
+    post_only: bool = Field(default=True, description="post-only orders")
+    spread_mult: float = Field(default=1.0, gt=0, description="multiplier on the engine's half-spread")
+    book_levels: int = Field(default=5, ge=1, le=50, description="book levels per side in each prediction record")
+    context_band_bps: float = Field(default=10.0, gt=0, description="band of the book context, bps")
+    wall_k: float = Field(default=5.0, gt=0, description="a wall is ≥ this × the median level size")
+    wall_band_bps: float = Field(default=25.0, gt=0, description="walls within this of the mid, bps")
+    wall_levels: int = Field(default=20, ge=1, description="levels per side defining the median")
+    flicker_window_ms: float = Field(default=10_000.0, gt=0, description="window of the flicker rate, ms")
+    start: int | None = Field(default=None, description="first ts_local replayed, ns (None: all)")
+    end: int | None = Field(default=None, description="ts_local replayed up to (exclusive), ns (None: all)")
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> BacktestConfig:
+        """Read a TOML file: top-level keys and the ``[quote]``, ``[exchange]``, ``[leadlag_estimator]``
+        tables (a ``[backtest]`` table, if present, holds the top-level keys instead). Missing keys
+        take the defaults; unknown keys are errors."""
+        with open(path, "rb") as f:
+            data: dict[str, Any] = tomllib.load(f)
+        if "backtest" in data:
+            inner = dict(data.pop("backtest"))
+            data = {**inner, **data}
+        return cls.model_validate(data)
+
+    def with_(self, **changes: Any) -> BacktestConfig:
+        """A copy with top-level fields changed (``quote=...`` replaces the quote config)."""
+        return self.model_validate({**self.model_dump(), **changes})
+
+
+def _instrument_spec(spec: str) -> tuple[str, str]:
+    if ":" not in spec:
+        raise InvalidInputError(f"instrument {spec!r} must be VENUE:SYMBOL, e.g. binance-futures:BTCUSDT")
+    v, s = spec.split(":", 1)
+    return v, s
+
+
+# ---------------------------------------------------------------- data preparation
+
+
+@dataclass
+class _Prepared:
+    """The numpy columns the core replays, and what was derived from the data."""
+
+    arrays: dict[str, Any]
+    tick: float
+    a: float
+    k_per_tick: float
+    lot: float
+    inputs: dict[str, Any]
+    quoted_bbo: pl.DataFrame
+    quoted_trade: pl.DataFrame
+
+
+_BBO = ("ts_local", "ts_exchange", "bid_px", "bid_qty", "ask_px", "ask_qty")
+_MISSING = np.iinfo(np.int64).min
+
+
+def _i64(df: pl.DataFrame, col: str) -> np.ndarray:
+    return np.ascontiguousarray(df[col].cast(pl.Int64).fill_null(_MISSING).to_numpy(), dtype=np.int64)
+
+
+def _select(
+    tables: Mapping[str, pl.DataFrame], table: str, venue: str, symbol: str, cfg: BacktestConfig
+) -> pl.DataFrame:
+    df = tables.get(table)
+    if df is None or df.height == 0:
+        return pl.DataFrame()
+    df = df.filter((pl.col("venue") == venue) & (pl.col("symbol") == symbol))
+    if cfg.start is not None:
+        df = df.filter(pl.col("ts_local") >= cfg.start)
+    if cfg.end is not None:
+        df = df.filter(pl.col("ts_local") < cfg.end)
+    return df
+
+
+def _bbo_of(tables: Mapping[str, pl.DataFrame], venue: str, symbol: str, cfg: BacktestConfig) -> pl.DataFrame:
+    """The BBO rows of one instrument, or the top of its rebuilt book when it has none."""
+    bbo = _select(tables, "bbo", venue, symbol, cfg)
+    if bbo.height:
+        return bbo
+    book = _select(tables, "book", venue, symbol, cfg)
+    if book.height == 0:
+        raise InvalidInputError(f"{venue}:{symbol}: no bbo or book rows to replay")
+    from crossbook.book import top_of_book
+
+    return top_of_book(book, on_gap="resync")
+
+
+def _infer_tick(bbo: pl.DataFrame) -> float:
+    px = np.concatenate([bbo["bid_px"].drop_nulls().to_numpy(), bbo["ask_px"].drop_nulls().to_numpy()])
+    px = px[px > 0].astype(np.int64)
+    if len(px) == 0:
+        raise InvalidInputError("cannot infer the tick: no prices; set `tick` in the config")
+    return float(np.gcd.reduce(px)) / PX_SCALE
+
+
+def _load(source: Any, cfg: BacktestConfig) -> Mapping[str, pl.DataFrame]:
+    """A dict of tables from tables, a SimResult, or a store folder."""
+    if hasattr(source, "tables") and isinstance(source.tables, Mapping):
+        return source.tables
+    if isinstance(source, Mapping):
+        return source
+    if isinstance(source, str | Path):
+        from crossbook import store as store_mod
+
+        st = store_mod.open(source)
+        pairs = [_instrument_spec(cfg.leader), _instrument_spec(cfg.quoted)]
+        sel = pl.any_horizontal([(pl.col("venue") == v) & (pl.col("symbol") == s) for v, s in pairs])
+        out = {}
+        for t in ("bbo", "trade", "book", "ticker"):
+            q = st.scan(t).filter(sel)
+            if cfg.start is not None:
+                q = q.filter(pl.col("ts_local") >= cfg.start)
+            if cfg.end is not None:
+                q = q.filter(pl.col("ts_local") < cfg.end)
+            out[t] = q.drop("date").sort("ts_local", maintain_order=True).collect()
+        return out
+    raise InvalidInputError(f"run_backtest needs tables, a SimResult or a store folder, got {type(source).__name__}")
+
+
+def _prepare(source: Any, cfg: BacktestConfig) -> _Prepared:
+    tables = _load(source, cfg)
+    lv, ls = _instrument_spec(cfg.leader)
+    qv, qs = _instrument_spec(cfg.quoted)
+    qbbo = _bbo_of(tables, qv, qs, cfg)
+    lbbo = _bbo_of(tables, lv, ls, cfg)
+    trade = _select(tables, "trade", qv, qs, cfg)
+    book = _select(tables, "book", qv, qs, cfg)
+    ticker = _select(tables, "ticker", qv, qs, cfg)
+    inst = instrument(qv, qs)
+    tick = cfg.tick or inst.tick or _infer_tick(qbbo)
+    a, k, fitted = cfg.intensity_a, cfg.intensity_k_per_tick, None
+    if a is None or k is None:
+        if trade.height < 20:
+            raise InvalidInputError(
+                f"{cfg.quoted}: {trade.height} trades are too few to fit the fill intensity; "
+                "set intensity_a and intensity_k_per_tick in the config"
+            )
+        try:
+            fit = calibrate_intensity(trade, qbbo, tick, step_ms=cfg.cycle_ms)
+        except InvalidInputError as e:
+            raise InvalidInputError(
+                f"{cfg.quoted}: the fill-intensity fit failed ({e}); set intensity_a and intensity_k_per_tick "
+                "in the config"
+            ) from None
+        if not (math.isfinite(fit.a) and math.isfinite(fit.k) and fit.a > 0 and fit.k > 0):
+            raise InvalidInputError(
+                f"{cfg.quoted}: the fill-intensity fit failed (A={fit.a}, k={fit.k}, {fit.n_points} points); "
+                "set intensity_a and intensity_k_per_tick in the config"
+            )
+        fitted = {"a": fit.a, "k_per_tick": fit.k, "r2": fit.r2, "n_points": fit.n_points}
+        a = a if a is not None else fit.a
+        k = k if k is not None else fit.k
+
+    def bbo_cols(df: pl.DataFrame) -> dict[str, np.ndarray]:
+        return {c: _i64(df, c) if c in df.columns else _i64(df, "ts_local") for c in _BBO}
+
+    n_tk = ticker.height
+    arrays: dict[str, Any] = {
+        "quoted_bbo": bbo_cols(qbbo),
+        "leader_bbo": bbo_cols(lbbo),
+        "quoted_trade": {
+            **{c: _i64(trade, c) for c in ("ts_local", "ts_exchange", "px", "qty")},
+            "aggressor": np.ascontiguousarray(trade["aggressor"].fill_null(0).to_numpy(), dtype=np.int8),
+        }
+        if trade.height
+        else {
+            **{c: np.zeros(0, np.int64) for c in ("ts_local", "ts_exchange", "px", "qty")},
+            "aggressor": np.zeros(0, np.int8),
+        },
+        "quoted_ticker": {
+            **{c: _i64(ticker, c) for c in ("ts_local", "ts_exchange", "mark_px", "next_funding_ts", "open_interest")},
+            "funding_rate": np.ascontiguousarray(ticker["funding_rate"].cast(pl.Float64).fill_null(np.nan).to_numpy()),
+        }
+        if n_tk
+        else {
+            **{
+                c: np.zeros(0, np.int64)
+                for c in ("ts_local", "ts_exchange", "mark_px", "next_funding_ts", "open_interest")
+            },
+            "funding_rate": np.zeros(0),
+        },
+        "quoted_book": None,
+    }
+    if book.height:
+        arrays["quoted_book"] = {
+            **{c: _i64(book, c) for c in ("ts_local", "ts_exchange", "px", "qty", "seq_first", "seq_last", "seq_prev")},
+            "side": np.ascontiguousarray(book["side"].to_numpy(), dtype=np.int8),
+            "is_snapshot": np.ascontiguousarray(book["is_snapshot"].fill_null(False).to_numpy(), dtype=np.bool_),
+        }
+    inputs = {
+        "tick": tick,
+        "intensity_a": a,
+        "intensity_k_per_tick": k,
+        "intensity_fit": fitted,
+        "lot": inst.lot,
+        "rows": {
+            "quoted_bbo": qbbo.height,
+            "leader_bbo": lbbo.height,
+            "quoted_trade": trade.height,
+            "quoted_book": book.height,
+            "quoted_ticker": n_tk,
+        },
+        "quoted_bbo_from_book": "bbo" not in tables or _select(tables, "bbo", qv, qs, cfg).height == 0,
+    }
+    return _Prepared(arrays, float(tick), float(a), float(k), inst.lot, inputs, qbbo, trade)
+
+
+def _core_params(cfg: BacktestConfig, prep: _Prepared) -> tuple[str, str]:
+    ex = cfg.exchange
+    q = cfg.quote
+    qd = q.model_dump()
+    if cfg.order_size is not None:
+        qd["order_size"] = cfg.order_size
+    if qd["lot_size"] == 0 and prep.lot > 0:
+        qd["lot_size"] = prep.lot
+    ms = lambda x: round(x * MS)  # noqa: E731
+    core = {
+        "tick": prep.tick,
+        "intensity_a": prep.a,
+        "intensity_k_per_tick": prep.k_per_tick,
+        "cycle_ns": ms(cfg.cycle_ms),
+        "requote_on_bbo": cfg.requote_on_bbo,
+        "leader_trigger_bps": cfg.leader_trigger_bps,
+        "leadlag": cfg.leadlag,
+        "leadlag_estimator": cfg.leadlag_estimator.model_dump(),
+        "vol_step_ns": ms(cfg.vol_step_ms),
+        "vol_window": cfg.vol_window,
+        "regime_probs": list(cfg.regime_probs),
+        "requote_ticks": cfg.requote_ticks,
+        "size_tolerance": cfg.size_tolerance,
+        "max_orders_per_side": cfg.max_orders_per_side,
+        "stale_quoted_ns": ms(cfg.stale_quoted_ms),
+        "stale_leader_ns": ms(cfg.stale_leader_ms),
+        "equity_interval_ns": ms(cfg.equity_interval_ms),
+        "adverse_horizon_ns": ms(cfg.adverse_horizon_ms),
+        "post_only": cfg.post_only,
+        "spread_mult": cfg.spread_mult,
+        "book_levels": cfg.book_levels,
+        "context_band_bps": cfg.context_band_bps,
+        "wall_k": cfg.wall_k,
+        "wall_band_bps": cfg.wall_band_bps,
+        "wall_levels": cfg.wall_levels,
+        "flicker_window_ns": ms(cfg.flicker_window_ms),
+        "exchange": {
+            "queue": ex.queue,
+            "power_n": ex.power_n,
+            "recent_ns": ms(ex.recent_ms),
+            "latency": ex.latency,
+            "entry_ns": ms(ex.entry_ms),
+            "response_ns": ms(ex.response_ms),
+            "latency_ts": [int(x) for x in ex.latency_ts],
+            "latency_entry": [ms(x) for x in ex.latency_entry_ms],
+            "latency_response": [ms(x) for x in ex.latency_response_ms],
+            "feed_entry_mul": ex.feed_entry_mul,
+            "feed_response_mul": ex.feed_response_mul,
+            "maker_fee_bps": q.maker_fee_bps if ex.maker_fee_bps is None else ex.maker_fee_bps,
+            "taker_fee_bps": ex.taker_fee_bps,
+            "funding_interval_ns": 0 if ex.funding_interval_h is None else round(ex.funding_interval_h * 3.6e12),
+            "funding_offset_ns": round(ex.funding_offset_h * 3.6e12),
+            "match_bbo": ex.match_bbo,
+        },
+    }
+    return json.dumps(core), json.dumps(qd)
+
+
+# ---------------------------------------------------------------- results
+
+
+def _frame(cols: dict[str, Any]) -> pl.DataFrame:
+    """A polars frame from the core's column dict (NaN → null)."""
+    series: list[pl.Series] = []
+    for name, v in cols.items():
+        if isinstance(v, tuple) and v[0] == "cat":
+            codes = pl.Series(name, v[1], dtype=pl.UInt8)
+            series.append(codes.cast(pl.Int64).replace_strict(list(range(len(v[2]))), v[2], return_dtype=pl.String))
+        elif isinstance(v, tuple) and v[0] == "optbool":
+            codes = pl.Series(name, np.asarray(v[1], dtype=np.int8))
+            series.append(pl.select(pl.when(codes >= 0).then(codes == 1).otherwise(None).alias(name)).to_series())
+        elif isinstance(v, tuple) and v[0] == "matrix":
+            m = np.asarray(v[1], dtype=np.float64)
+            pairs = m.reshape(m.shape[0], m.shape[1] // 2, 2)
+            series.append(pl.Series(name, pairs).cast(pl.Array(pl.Array(pl.Float64, 2), m.shape[1] // 2)))
+        else:
+            s = pl.Series(name, v)
+            if s.dtype == pl.Float64:
+                s = s.fill_nan(None)
+            series.append(s)
+    return pl.DataFrame(series)
+
+
+def _clean(o: Any) -> Any:
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_clean(v) for v in o]
+    return o
+
+
+@dataclass(repr=False)
+class BacktestResult:
+    """One backtest: ``summary`` (``backtest``, ``attribution``, ``config``, ``inputs``), and the frames
+    ``predictions`` (per cycle), ``fills`` (enriched), ``equity`` and ``attribution`` (per UTC day).
+    ``elapsed_s`` / ``events_per_s`` time the core run (not written to the run folder)."""
+
+    config: BacktestConfig
+    summary: dict[str, Any]
+    predictions: pl.DataFrame
+    fills: pl.DataFrame
+    equity: pl.DataFrame
+    attribution: pl.DataFrame
+    elapsed_s: float = 0.0
+    out: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def backtest(self) -> dict[str, Any]:
+        return self.summary["backtest"]
+
+    @property
+    def events_per_s(self) -> float:
+        n = self.backtest["data"]["events_total"] + self.backtest["data"]["venue_events"]
+        return n / self.elapsed_s if self.elapsed_s > 0 else float("nan")
+
+    def metrics(self) -> dict[str, Any]:
+        """The comparison metrics (:data:`COMPARE_KEYS`) plus the attribution components."""
+        b = self.backtest
+        m = {k: b[k] for k in COMPARE_KEYS}
+        m["markouts_bps"] = dict(b["markouts_bps"])
+        m["attribution"] = dict(self.summary["attribution"])
+        return m
+
+    def write(self, out: str | Path) -> Path:
+        """Write the run folder (atomically, file by file)."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(_clean(self.summary), indent=2, sort_keys=True, allow_nan=False) + "\n"
+        atomic_write_text(out / "summary.json", text)
+
+        def parquet(df: pl.DataFrame) -> Callable[[str], None]:
+            return lambda tmp: df.write_parquet(tmp, statistics=False)
+
+        for name, df in (
+            ("equity", self.equity),
+            ("fills", self.fills),
+            ("predictions", self.predictions),
+            ("attribution", self.attribution),
+        ):
+            atomic_write(out / f"{name}.parquet", parquet(df))
+        self.out = out
+        return out
+
+    def __repr__(self) -> str:
+        b, a = self.backtest, self.summary["attribution"]
+        return (
+            f"BacktestResult({self.config.quoted} led by {self.config.leader}, leadlag={self.config.leadlag}: "
+            f"pnl={b['pnl']:.4f}, fills={b['fills']}, sharpe={b['sharpe']}, "
+            f"spread_capture={a['spread_capture']:.4f}, adverse_selection={a['adverse_selection']:.4f}, "
+            f"inventory={a['inventory']:.4f}, fees={a['fees']:.4f}, funding={a['funding']:.4f}; "
+            f"{len(self.predictions)} cycles)"
+        )
+
+
+def _run(prep: _Prepared, cfg: BacktestConfig) -> BacktestResult:
+    params, quote = _core_params(cfg, prep)
+    a = prep.arrays
+    t0 = time.perf_counter()
+    raw = _core.run_backtest(
+        params, quote, a["quoted_bbo"], a["quoted_trade"], a["quoted_ticker"], a["leader_bbo"], a["quoted_book"]
+    )
+    elapsed = time.perf_counter() - t0
+    s = json.loads(raw["summary"])
+    att = s.pop("attribution")
+    summary = {
+        "backtest": s,
+        "attribution": att,
+        "config": json.loads(cfg.model_dump_json()),
+        "inputs": prep.inputs,
+    }
+    days = _frame(raw["days"])
+    days = days.with_columns(pl.from_epoch("day_start_ns", time_unit="ns").dt.date().alias("date")).select(
+        "date", pl.exclude("date")
+    )
+    return BacktestResult(
+        config=cfg,
+        summary=summary,
+        predictions=_frame(raw["cycles"]),
+        fills=_frame(raw["fills"]),
+        equity=_frame(raw["equity"]),
+        attribution=days,
+        elapsed_s=elapsed,
+    )
+
+
+def run_backtest(
+    tables_or_store: Any, config: BacktestConfig | None = None, out: str | Path | None = None
+) -> BacktestResult:
+    """Backtest ``config`` (default :class:`BacktestConfig`) on ``tables_or_store``: a dict of tables
+    (``crossbook.data.read``, ``SimResult.tables``), a :class:`crossbook.sim.SimResult`, or a store
+    folder. Writes the run folder when ``out`` is given. Raises :class:`crossbook.InvalidInputError`
+    for bad configs and bad rows (the message names the table and row)."""
+    cfg = config if config is not None else BacktestConfig()
+    res = _run(_prepare(tables_or_store, cfg), cfg)
+    if out is not None:
+        res.write(out)
+    return res
+
+
+def compare_leadlag(
+    tables_or_store: Any, config: BacktestConfig | None = None, out: str | Path | None = None
+) -> dict[str, Any]:
+    """The same backtest with and without lead-lag (adjusted micro-price and directional skew on / off,
+    everything else equal). Returns ``{"with_leadlag": metrics, "without_leadlag": metrics, "change":
+    {...}, "results": {...}}`` (metrics: :data:`COMPARE_KEYS` plus ``attribution``; ``change``:
+    with − without, and the relative change of spread capture). With ``out``: ``out/with_leadlag/``,
+    ``out/without_leadlag/`` run folders and ``out/comparison.json``."""
+    cfg = config if config is not None else BacktestConfig()
+    prep = _prepare(tables_or_store, cfg)
+    res = {name: _run(prep, cfg.with_(leadlag=on)) for name, on in (("with_leadlag", True), ("without_leadlag", False))}
+    w, wo = res["with_leadlag"].metrics(), res["without_leadlag"].metrics()
+    change = {k: _diff(w[k], wo[k]) for k in COMPARE_KEYS}
+    sc_w, sc_wo = w["attribution"]["spread_capture"], wo["attribution"]["spread_capture"]
+    change["spread_capture_rel"] = (sc_w - sc_wo) / abs(sc_wo) if sc_wo else None
+    change["adverse_selection"] = w["attribution"]["adverse_selection"] - wo["attribution"]["adverse_selection"]
+    change["markout_1s_bps"] = _diff(w["markouts_bps"]["1s"], wo["markouts_bps"]["1s"])
+    out_d = {"with_leadlag": w, "without_leadlag": wo, "change": change, "results": res}
+    if out is not None:
+        out = Path(out)
+        for name, r in res.items():
+            r.write(out / name)
+        payload = {k: v for k, v in out_d.items() if k != "results"}
+        atomic_write_text(out / "comparison.json", json.dumps(_clean(payload), indent=2, sort_keys=True) + "\n")
+    return out_d
+
+
+def _diff(a: Any, b: Any) -> float | None:
+    if a is None or b is None:
+        return None
+    return float(a) - float(b)
+
+
+def counterfactual(
+    tables_or_store: Any,
+    config: BacktestConfig | None = None,
+    *,
+    spread_mults: Sequence[float] = (0.5, 0.75, 1.0, 1.5, 2.0),
+    gammas: Sequence[float | None] = (None, 0.1, 1.0),
+) -> pl.DataFrame:
+    """The seed's § 2.3 sensitivity table: the same data re-run for every spread multiplier (on the
+    engine's half-spread) × γ (set for every regime; ``None`` keeps the config's). One row per run:
+    ``spread_mult, gamma`` (quiet-regime γ used), ``pnl, sharpe, fills, fill_rate, spread_capture,
+    adverse_selection, inventory, fees, adverse_selection_rate, mean_quoted_spread_bps`` and
+    ``pnl_vs_actual`` (against multiplier 1 with the config's γ)."""
+    cfg = config if config is not None else BacktestConfig()
+    prep = _prepare(tables_or_store, cfg)
+    rows = []
+    for g in gammas:
+        qc = cfg.quote
+        if g is not None:
+            regimes = {name: {**row, "gamma": float(g)} for name, row in qc.regimes.model_dump().items()}
+            qc = QuoteConfig.model_validate({**qc.model_dump(), "regimes": regimes})
+        for m in spread_mults:
+            r = _run(prep, cfg.with_(spread_mult=float(m), quote=qc.model_dump()))
+            b, a = r.backtest, r.summary["attribution"]
+            quoted = r.predictions.filter(pl.col("status") == "quoted")
+            rows.append(
+                {
+                    "spread_mult": float(m),
+                    "gamma": qc.regimes.quiet.gamma,
+                    "gamma_is_config": g is None,
+                    "pnl": b["pnl"],
+                    "sharpe": b["sharpe"],
+                    "fills": b["fills"],
+                    "fill_rate": b["fill_rate"],
+                    "spread_capture": a["spread_capture"],
+                    "adverse_selection": a["adverse_selection"],
+                    "inventory": a["inventory"],
+                    "fees": a["fees"],
+                    "adverse_selection_rate": b["adverse_selection_rate"],
+                    "mean_quoted_spread_bps": quoted["quoted_spread_bps"].mean() if quoted.height else None,
+                }
+            )
+    df = pl.DataFrame(rows, infer_schema_length=None)
+    base = df.filter((pl.col("spread_mult") == 1.0) & pl.col("gamma_is_config"))
+    ref = base["pnl"][0] if base.height else None
+    return df.with_columns(
+        (pl.col("pnl") - ref).alias("pnl_vs_actual") if ref is not None else pl.lit(None).alias("pnl_vs_actual")
+    )
+
+
+def load_run(folder: str | Path) -> BacktestResult:
+    """Read a run folder written by :meth:`BacktestResult.write`."""
+    folder = Path(folder)
+    missing = [f for f in RUN_FILES if not (folder / f).exists()]
+    if missing:
+        raise FileNotFoundError(f"{folder}: not a run folder (missing {', '.join(missing)})")
+    summary = json.loads((folder / "summary.json").read_text())
+    cfg = BacktestConfig.model_validate(summary["config"])
+    return BacktestResult(
+        config=cfg,
+        summary=summary,
+        predictions=pl.read_parquet(folder / "predictions.parquet"),
+        fills=pl.read_parquet(folder / "fills.parquet"),
+        equity=pl.read_parquet(folder / "equity.parquet"),
+        attribution=pl.read_parquet(folder / "attribution.parquet"),
+        out=folder,
+    )

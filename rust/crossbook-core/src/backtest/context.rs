@@ -1,0 +1,222 @@
+//! The strategy's view of the quoted book: the rebuilt L2 book with a per-level history (when each
+//! level last appeared, how often it flickers), and the `BookContext` / `WallContext` of a fill.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::records::{BookContext, WallContext};
+use super::stream::BookMsg;
+use crate::book::{BookRows, L2Book, Level, Side};
+
+const BPS: f64 = 1e4;
+
+#[derive(Debug, Clone, Default)]
+struct LevelInfo {
+    /// current size, scaled
+    qty: i64,
+    /// when the level last went from empty to non-empty, ns
+    born: i64,
+    /// appear / disappear times within the flicker window, ns
+    flips: VecDeque<i64>,
+}
+
+/// Per-level history of the quoted book.
+#[derive(Debug, Clone)]
+pub(crate) struct LevelTracker {
+    map: HashMap<(i8, i64), LevelInfo>,
+    window_ns: i64,
+    ops: u64,
+}
+
+impl LevelTracker {
+    pub(crate) fn new(window_ns: i64) -> Self {
+        Self { map: HashMap::new(), window_ns, ops: 0 }
+    }
+
+    fn prune(flips: &mut VecDeque<i64>, cutoff: i64) {
+        while flips.front().is_some_and(|&f| f <= cutoff) {
+            flips.pop_front();
+        }
+    }
+
+    /// Level `(side, px)` holds `qty` from `t` on.
+    pub(crate) fn set(&mut self, t: i64, side: i8, px: i64, qty: i64) {
+        let e = self.map.entry((side, px)).or_default();
+        if e.qty == 0 && qty > 0 {
+            e.born = t;
+            e.flips.push_back(t);
+        } else if e.qty > 0 && qty == 0 {
+            e.flips.push_back(t);
+        }
+        e.qty = qty;
+        Self::prune(&mut e.flips, t.saturating_sub(self.window_ns));
+        self.ops += 1;
+        if self.ops.is_multiple_of(8192) {
+            let cutoff = t.saturating_sub(self.window_ns);
+            self.map.retain(|_, v| {
+                Self::prune(&mut v.flips, cutoff);
+                v.qty > 0 || !v.flips.is_empty()
+            });
+        }
+    }
+
+    /// Age of the level at `t` (ms since it last appeared); NaN when unknown.
+    pub(crate) fn age_ms(&self, side: i8, px: i64, t: i64) -> f64 {
+        match self.map.get(&(side, px)) {
+            Some(e) if e.qty > 0 => t.saturating_sub(e.born) as f64 / 1e6,
+            _ => f64::NAN,
+        }
+    }
+
+    /// Appear/disappear events of the level in `(t − window, t]`, per second.
+    pub(crate) fn flicker_rate(&self, side: i8, px: i64, t: i64) -> f64 {
+        let cutoff = t.saturating_sub(self.window_ns);
+        let n = self.map.get(&(side, px)).map_or(0, |e| e.flips.iter().filter(|&&f| f > cutoff && f <= t).count());
+        n as f64 / (self.window_ns as f64 * 1e-9)
+    }
+}
+
+/// Apply one applied message to the strategy's book at `t`, recording level changes.
+pub(crate) fn apply_message(book: &mut L2Book, tracker: &mut LevelTracker, rows: &BookRows<'_>, m: &BookMsg, t: i64) {
+    if m.snapshot {
+        let old: Vec<(Side, i64)> = [Side::Bid, Side::Ask]
+            .into_iter()
+            .flat_map(|s| book.side(s).iter().map(move |l| (s, l.px)).collect::<Vec<_>>())
+            .collect();
+        book.clear();
+        for r in m.start..m.end {
+            if let Some(s) = Side::from_i8(rows.side[r]) {
+                book.set(s, rows.px[r], rows.qty[r]);
+            }
+        }
+        for (s, px) in old {
+            if book.side(s).qty_at(px) == 0 {
+                tracker.set(t, s.sign(), px, 0);
+            }
+        }
+        for r in m.start..m.end {
+            if rows.side[r] != 0 {
+                tracker.set(t, rows.side[r], rows.px[r], rows.qty[r]);
+            }
+        }
+    } else {
+        for r in m.start..m.end {
+            if let Some(s) = Side::from_i8(rows.side[r]) {
+                book.set(s, rows.px[r], rows.qty[r]);
+                tracker.set(t, rows.side[r], rows.px[r], rows.qty[r]);
+            }
+        }
+    }
+}
+
+/// Levels of one side within `band` (price units, scaled) of `mid` (scaled).
+fn in_band(book: &L2Book, side: Side, mid: f64, band: f64) -> impl Iterator<Item = Level> + '_ {
+    book.side(side).iter().take_while(move |l| (l.px as f64 - mid).abs() <= band)
+}
+
+/// Size-weighted price of the levels within `band_bps` of the mid (scaled price units), or NaN.
+pub(crate) fn weighted_band_price(book: &L2Book, band_bps: f64) -> f64 {
+    let Some(mid) = book.mid() else { return f64::NAN };
+    let band = mid * band_bps / BPS;
+    let (mut pq, mut q) = (0.0, 0.0);
+    for s in [Side::Bid, Side::Ask] {
+        for l in in_band(book, s, mid, band) {
+            pq += l.px as f64 * l.qty as f64;
+            q += l.qty as f64;
+        }
+    }
+    if q > 0.0 {
+        pq / q
+    } else {
+        f64::NAN
+    }
+}
+
+/// The `BookContext` of the book now (`px_unit`, `qty_unit`: scale factors, `tick` scaled).
+/// `past_wp` = the band's size-weighted price one second ago (scaled), for the migration velocity.
+pub(crate) fn book_context(book: &L2Book, band_bps: f64, tick: i64, units: (f64, f64), past_wp: f64) -> BookContext {
+    let (px_unit, qty_unit) = units;
+    let (Some(bb), Some(ba)) = (book.best_bid(), book.best_ask()) else { return BookContext::NONE };
+    let mid = 0.5 * (bb.px as f64 + ba.px as f64);
+    if mid <= 0.0 {
+        return BookContext::NONE;
+    }
+    let band = mid * band_bps / BPS;
+    let (mut bq, mut aq, mut occupied) = (0.0, 0.0, 0usize);
+    for l in in_band(book, Side::Bid, mid, band) {
+        bq += l.qty as f64;
+        occupied += 1;
+    }
+    for l in in_band(book, Side::Ask, mid, band) {
+        aq += l.qty as f64;
+        occupied += 1;
+    }
+    let slots = 2.0 * (band / tick.max(1) as f64).floor().max(1.0);
+    let wp = weighted_band_price(book, band_bps);
+    BookContext {
+        mid_price: mid / px_unit,
+        spread_bps: (ba.px - bb.px) as f64 / mid * BPS,
+        bid_depth_10bps: bq / qty_unit,
+        ask_depth_10bps: aq / qty_unit,
+        liquidity_asymmetry: if bq + aq > 0.0 { (aq - bq) / (aq + bq) } else { f64::NAN },
+        band_density: (occupied as f64 / slots).min(1.0),
+        migration_velocity: (wp - past_wp) / mid * BPS,
+    }
+}
+
+/// Settings of the wall search.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WallParams {
+    pub k: f64,
+    pub band_bps: f64,
+    pub levels: usize,
+}
+
+/// The nearest wall on side `side` (+1 bid, −1 ask) to our price `px` (scaled) at `t`.
+pub(crate) fn wall_context(
+    book: &L2Book,
+    tracker: &LevelTracker,
+    side: i8,
+    px: i64,
+    t: i64,
+    w: WallParams,
+    units: (f64, f64),
+) -> WallContext {
+    let (Some(mid), Some(bs)) = (book.mid(), Side::from_i8(side)) else { return WallContext::NONE };
+    let mut sizes: Vec<i64> =
+        book.top(Side::Bid, w.levels).chain(book.top(Side::Ask, w.levels)).map(|l| l.qty).collect();
+    if sizes.is_empty() {
+        return WallContext::NONE;
+    }
+    sizes.sort_unstable();
+    let n = sizes.len();
+    let median = if n % 2 == 1 { sizes[n / 2] as f64 } else { 0.5 * (sizes[n / 2 - 1] as f64 + sizes[n / 2] as f64) };
+    let threshold = w.k * median;
+    let band = mid * w.band_bps / BPS;
+    let nearest = in_band(book, bs, mid, band)
+        .filter(|l| l.qty as f64 >= threshold && l.qty > 0)
+        .min_by_key(|l| (l.px.abs_diff(px), if side == 1 { -l.px } else { l.px }));
+    let Some(wall) = nearest else { return WallContext::NONE };
+    // inside: our order between the touch and the wall
+    let position = match (side, px.cmp(&wall.px)) {
+        (_, std::cmp::Ordering::Equal) => 2,
+        (1, std::cmp::Ordering::Greater) | (-1, std::cmp::Ordering::Less) => 1,
+        _ => 3,
+    };
+    WallContext {
+        nearest_wall_distance_bps: px.abs_diff(wall.px) as f64 / mid * BPS,
+        nearest_wall_size: wall.qty as f64 / units.1,
+        position_relative_to_wall: position,
+        wall_age_ms: tracker.age_ms(side, wall.px, t),
+        wall_flicker_rate: tracker.flicker_rate(side, wall.px, t),
+    }
+}
+
+/// Append the top `n` levels of a side as `[px, qty]` pairs (decoded), NaN-padded to `2n` values.
+pub(crate) fn push_levels(book: &L2Book, side: Side, n: usize, units: (f64, f64), out: &mut Vec<f64>) {
+    let end = out.len() + 2 * n;
+    for l in book.top(side, n) {
+        out.push(l.px as f64 / units.0);
+        out.push(l.qty as f64 / units.1);
+    }
+    out.resize(end, f64::NAN);
+}
