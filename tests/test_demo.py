@@ -15,7 +15,14 @@ def test_demo_writes_report_and_summary(tmp_path: Path) -> None:
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
-    assert {"truth", "data", "leadlag"} <= set(summary)
+    assert {"truth", "data", "leadlag", "backtest", "attribution"} <= set(summary)
+    for run in ("with_leadlag", "without_leadlag"):
+        b = summary["backtest"][run]
+        assert {"pnl", "sharpe", "fills", "spread_capture", "adverse_selection_rate"} <= set(b)
+        a = summary["attribution"][run]
+        parts = ("spread_capture", "adverse_selection", "inventory", "fees", "funding")
+        assert abs(sum(a[k] for k in parts) - a["total"]) <= 1e-9 * max(1.0, abs(a["total"]))
+        assert abs(a["total"] - b["pnl"]) <= 1e-9 * max(1.0, abs(b["pnl"]))
     truth = summary["truth"]
     for k in ("leader_venue", "follower_venue", "lag_ms", "lag_ms_local", "lag_ms_exchange", "beta"):
         assert k in truth
@@ -34,7 +41,7 @@ def test_demo_writes_report_and_summary(tmp_path: Path) -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert "src=" not in html.split("<script", 1)[0]  # no external resources before the inlined plotly.js
     assert "<script src=" not in html and "<link " not in html  # everything inlined
-    for anchor in ('id="truth"', 'id="data"', 'id="market"', 'id="leadlag"', "book heatmap"):
+    for anchor in ('id="truth"', 'id="data"', 'id="market"', 'id="leadlag"', 'id="backtest"', "book heatmap"):
         assert anchor in html
     mode = stat.S_IMODE((out / "report.html").stat().st_mode)
     assert mode & stat.S_IRGRP  # readable by others, not mkstemp's 0600
