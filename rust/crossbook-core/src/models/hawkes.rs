@@ -301,7 +301,7 @@ impl FixedBeta {
         let (mut f, mut s0, mut s1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         for &g in &self.g {
             let lam = mu + n * g;
-            if !(lam > 0.0) {
+            if lam.is_nan() || lam <= 0.0 {
                 return None;
             }
             let inv = 1.0 / lam;

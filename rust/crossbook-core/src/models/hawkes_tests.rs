@@ -132,4 +132,3 @@ fn expected_count_matches_simulation() {
     let mean = n as f64 / 20_000.0;
     assert!((mean - want).abs() < 0.03, "{mean} vs {want}");
 }
-

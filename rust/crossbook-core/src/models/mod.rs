@@ -2,7 +2,7 @@
 //! toxicity (trade classes, adverse selection) and liquidation detection (heatmap seed §3.3–3.4).
 
 pub mod hawkes;
-// pub mod hawkes_ext;
+pub mod hawkes_ext;
 pub mod hawkes_gof;
 pub mod hawkes_sim;
 // pub mod liquidation;
