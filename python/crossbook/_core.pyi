@@ -562,3 +562,151 @@ class QuoteEngine:
     @property
     def config_json(self) -> str: ...
     def reset(self) -> None: ...
+
+# ---- models: Hawkes fill intensity (crossbook.models.hawkes)
+
+def hawkes_fit_exp(times_s: npt.NDArray[np.float64], horizon_s: float, beta: float | None = None) -> dict[str, Any]: ...
+def hawkes_loglik(
+    times_s: npt.NDArray[np.float64], horizon_s: float, mu: float, alpha: float, beta: float
+) -> float: ...
+def hawkes_gof(
+    times_s: npt.NDArray[np.float64], horizon_s: float, mu: float, alpha: float, beta: float
+) -> tuple[float, float, npt.NDArray[np.float64]]: ...
+def hawkes_simulate_exp(
+    mu: float, alpha: float, beta: float, horizon_s: float, seed: int
+) -> npt.NDArray[np.float64]: ...
+def hawkes_fit_state_baseline(
+    times_s: npt.NDArray[np.float64],
+    horizon_s: float,
+    cov_times_s: npt.NDArray[np.float64],
+    cov_values: npt.NDArray[np.float64],
+    names: list[str],
+) -> dict[str, Any]: ...
+def hawkes_simulate_state_baseline(
+    mu0: float,
+    weights: list[float],
+    alpha: float,
+    beta: float,
+    cov_times_s: npt.NDArray[np.float64],
+    cov_values: npt.NDArray[np.float64],
+    horizon_s: float,
+    seed: int,
+) -> npt.NDArray[np.float64]: ...
+def hawkes_fit_marked(
+    times_s: npt.NDArray[np.float64],
+    horizon_s: float,
+    size: npt.NDArray[np.float64],
+    same_side: npt.NDArray[np.bool_],
+    aggressor: npt.NDArray[np.bool_],
+    median_size: float | None = None,
+    size_cap: float = 3.0,
+) -> dict[str, Any]: ...
+def hawkes_simulate_marked(
+    mu: float,
+    alpha: float,
+    beta: float,
+    horizon_s: float,
+    seed: int,
+    size_power: float = 0.5,
+    same_side_mult: float = 1.875,
+    aggressor_mult: float = 1.2,
+    median_size: float = 1.0,
+    size_cap: float = 3.0,
+    size_sigma: float = 0.8,
+    p_same_side: float = 0.5,
+    p_aggressor: float = 0.5,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]: ...
+def hawkes_fit_queue(
+    times_s: npt.NDArray[np.float64],
+    horizon_s: float,
+    queue_times_s: npt.NDArray[np.float64],
+    queue_consumed: npt.NDArray[np.float64],
+    typical_queue: float,
+) -> dict[str, Any]: ...
+def hawkes_simulate_queue(
+    mu: float,
+    alpha: float,
+    beta: float,
+    queue_sensitivity: float,
+    typical_queue: float,
+    queue_times_s: npt.NDArray[np.float64],
+    queue_consumed: npt.NDArray[np.float64],
+    horizon_s: float,
+    seed: int,
+) -> npt.NDArray[np.float64]: ...
+
+@final
+class HawkesIntensity:
+    def __new__(cls, mu: float, alpha: float, beta: float) -> Self: ...
+    def update(self, t: float) -> float: ...
+    def update_many(self, times_s: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    def intensity(self, t: float) -> float: ...
+    def expected_count(self, t: float, h: float) -> float: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def mu(self) -> float: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def beta(self) -> float: ...
+
+@final
+class FillIntensityModel:
+    def __new__(
+        cls,
+        *,
+        mu_0: float = 1.0,
+        w_funding: float = 0.0,
+        w_oi_change: float = 0.0,
+        w_time_to_settlement: float = 0.0,
+        settlement_period_h: float = 8.0,
+        alpha_base: float = 0.3,
+        alpha_size_power: float = 0.5,
+        alpha_same_side_mult: float = 1.875,
+        alpha_aggressor_mult: float = 1.2,
+        size_cap: float = 3.0,
+        median_trade_size: float = 1.0,
+        mean_mark_multiplier: float = 1.0,
+        beta_time: float = 1.0,
+        beta_queue_sensitivity: float = 0.5,
+        typical_queue: float = 1.0,
+        regime_multipliers: list[float] = ...,
+        depth_decay_per_bp: float = 0.5,
+    ) -> Self: ...
+    def baseline(
+        self,
+        funding_rate: float = 0.0,
+        oi_change_rate: float = 0.0,
+        time_to_settlement_h: float = 0.0,
+        regime: int = 0,
+    ) -> float: ...
+    def excitation_at(
+        self,
+        t: float,
+        trade_t: npt.NDArray[np.float64],
+        size: npt.NDArray[np.float64],
+        same_side: npt.NDArray[np.bool_],
+        aggressor: npt.NDArray[np.bool_],
+        queue_consumed_since: npt.NDArray[np.float64],
+    ) -> float: ...
+    def expected_fills_in_window(
+        self,
+        t0: float,
+        t1: float,
+        depth_bps: float,
+        excitation: float = 0.0,
+        funding_rate: float = 0.0,
+        oi_change_rate: float = 0.0,
+        time_to_settlement_h: float = 0.0,
+        regime: int = 0,
+    ) -> float: ...
+    def kappa(
+        self,
+        reference_depth_bps: float,
+        excitation: float = 0.0,
+        funding_rate: float = 0.0,
+        oi_change_rate: float = 0.0,
+        time_to_settlement_h: float = 0.0,
+        regime: int = 0,
+    ) -> float: ...

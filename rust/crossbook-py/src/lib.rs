@@ -8,6 +8,7 @@ mod errors;
 mod exchange;
 mod jumps;
 mod leadlag;
+mod models_hawkes;
 mod parse;
 mod quote;
 mod signals;
@@ -61,5 +62,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quote::glft_coefficients, m)?)?;
     m.add_function(wrap_pyfunction!(quote::quote_arrival_depths, m)?)?;
     m.add_function(wrap_pyfunction!(quote::quote_fit_intensity, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_exp, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_loglik, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_gof, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_exp, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_state_baseline, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_state_baseline, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_marked, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_marked, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_queue, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_queue, m)?)?;
+    m.add_class::<models_hawkes::PyHawkesIntensity>()?;
+    m.add_class::<models_hawkes::PyFillIntensityModel>()?;
     Ok(())
 }
