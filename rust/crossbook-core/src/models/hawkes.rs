@@ -23,6 +23,8 @@
 //! **Online intensity.** [`HawkesIntensity`] keeps `λ(t) − μ` at the last event: O(1) per event and
 //! per query, and gives the expected number of events over a coming window in closed form.
 
+use rayon::prelude::*;
+
 use super::optim::{maximize, standard_errors, NewtonOptions, Objective};
 use crate::error::{CoreError, Result};
 
@@ -173,7 +175,6 @@ fn pass(times: &[f64], horizon: f64, mu: f64, n: f64, beta: f64, hess: bool) -> 
     let (mut r, mut b, mut c) = (0.0, 0.0, 0.0);
     let (mut f, mut smu, mut sn, mut sb) = (0.0, 0.0, 0.0, 0.0);
     let mut hs = [0.0; 8]; // mumu, mun, mub, nn, nb1, nb2, bb1, bb2
-    let (mut k0, mut k1, mut k2) = (0.0, 0.0, 0.0);
     let mut prev = f64::NAN;
     for &t in times {
         if prev.is_finite() {
@@ -210,11 +211,16 @@ fn pass(times: &[f64], horizon: f64, mu: f64, n: f64, beta: f64, hess: bool) -> 
             hs[6] += gpp * inv;
             hs[7] += gp * gp * inv2;
         }
-        let tau = horizon - t;
-        let e = (-beta * tau).exp();
-        k0 += 1.0 - e;
-        k1 += tau * e;
-        k2 += tau * tau * e;
+    }
+    // Σ_j e^(−β(T−t_j)), Σ (T−t_j)e^(…), Σ (T−t_j)²e^(…): the recursion carried to a virtual event at T
+    let (mut k0, mut k1, mut k2) = (0.0, 0.0, 0.0);
+    if prev.is_finite() {
+        let dt = horizon - prev;
+        let d = (-beta * dt).exp();
+        let rp = r + 1.0;
+        k0 = times.len() as f64 - d * rp;
+        k1 = d * (b + dt * rp);
+        k2 = d * (c + 2.0 * dt * b + dt * dt * rp);
     }
     f -= mu * horizon + n * k0;
     let grad = [smu - horizon, sn - k0, n * (sb - k1)];
@@ -257,6 +263,11 @@ impl Objective for Full<'_> {
         let (p, th) = self.at(u, true)?;
         Some(log_hessian(&p.h, &p.g, &th))
     }
+    fn value_grad_hess(&self, u: &[f64]) -> Option<(f64, Vec<f64>, Option<Vec<f64>>)> {
+        let (p, th) = self.at(u, true)?;
+        let h = log_hessian(&p.h, &p.g, &th);
+        Some((p.f, (0..3).map(|i| p.g[i] * th[i]).collect(), Some(h)))
+    }
 }
 
 /// Hessian in log-parameters: `D H D + diag(θ ∘ g)`, D = diag(θ).
@@ -283,7 +294,7 @@ struct FixedBeta {
 impl FixedBeta {
     fn new(times: &[f64], horizon: f64, beta: f64) -> Self {
         let mut g = Vec::with_capacity(times.len());
-        let (mut r, mut k) = (0.0, 0.0);
+        let mut r = 0.0;
         let mut prev = f64::NAN;
         for &t in times {
             if prev.is_finite() {
@@ -291,8 +302,9 @@ impl FixedBeta {
             }
             prev = t;
             g.push(beta * r);
-            k -= (-beta * (horizon - t)).exp_m1();
         }
+        // K = Σ (1 − e^(−β(T−t_j))) = N − e^(−β(T−t_last))·(R_last + 1)
+        let k = if prev.is_finite() { times.len() as f64 - (-beta * (horizon - prev)).exp() * (r + 1.0) } else { 0.0 };
         Self { g, k, horizon }
     }
 
@@ -331,9 +343,12 @@ impl Objective for FixedBeta {
         Some((f, vec![g[0] * mu, g[1] * n]))
     }
     fn hessian(&self, u: &[f64]) -> Option<Vec<f64>> {
+        self.value_grad_hess(u)?.2
+    }
+    fn value_grad_hess(&self, u: &[f64]) -> Option<(f64, Vec<f64>, Option<Vec<f64>>)> {
         let th = [u[0].exp(), u[1].exp()];
-        let (_, g, h) = self.eval(th[0], th[1])?;
-        Some(log_hessian(&[h[0], h[1], h[1], h[2]], &g, &th))
+        let (f, g, h) = self.eval(th[0], th[1])?;
+        Some((f, vec![g[0] * th[0], g[1] * th[1]], Some(log_hessian(&[h[0], h[1], h[1], h[2]], &g, &th))))
     }
 }
 
@@ -395,20 +410,17 @@ pub fn fit_hawkes_exp(times: &[f64], horizon: f64, beta: Option<f64>) -> Result<
             std_err: [mu * se[0], n * se[1], 0.0],
         });
     }
-    // profile over β on a log-grid from rate/100 to rate·10⁴, then the full Newton fit from the best
-    let mut best: Option<(f64, Vec<f64>)> = None;
-    for k in -4..=8 {
-        let b = rate * 10f64.powf(f64::from(k) / 2.0);
-        if let Some(r) = fixed(b) {
-            let better = match &best {
-                Some((f, _)) => r.f > *f,
-                None => true,
-            };
-            if better {
-                best = Some((r.f, vec![r.x[0], r.x[1], b.ln()]));
-            }
-        }
-    }
+    // profile over β on a log-grid (one point per decade, rate/100 … rate·10⁴; μ and n fitted loosely
+    // at each, the grid points in parallel), then the full Newton fit from the best
+    let loose = NewtonOptions { max_iter: 30, ftol: 1e-9, xtol: 1e-4 };
+    let best = (-2..=4)
+        .into_par_iter()
+        .filter_map(|k| {
+            let b = rate * 10f64.powi(k);
+            let r = maximize(&FixedBeta::new(times, horizon, b), &[(0.5 * rate).ln(), 0.5f64.ln()], &loose)?;
+            Some((r.f, vec![r.x[0], r.x[1], b.ln()]))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
     let (_, x0) = best.ok_or_else(fail)?;
     let r = maximize(&Full { times, horizon }, &x0, &opts).ok_or_else(fail)?;
     let se = standard_errors(&r.hess, 3);

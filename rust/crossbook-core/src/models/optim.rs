@@ -38,6 +38,13 @@ pub trait Objective {
     fn hessian(&self, _x: &[f64]) -> Option<Vec<f64>> {
         None
     }
+
+    /// Value, gradient and (when the model has it analytically) Hessian in one evaluation; the solver
+    /// calls this at trial points so an accepted step needs no second pass over the data.
+    fn value_grad_hess(&self, x: &[f64]) -> Option<(f64, Vec<f64>, Option<Vec<f64>>)> {
+        let (f, g) = self.value_grad(x)?;
+        Some((f, g, None))
+    }
 }
 
 /// Relative step of the central differences.
@@ -151,13 +158,16 @@ pub fn cholesky_solve(a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
 pub fn maximize(obj: &dyn Objective, x0: &[f64], opts: &NewtonOptions) -> Option<NewtonResult> {
     let p = x0.len();
     let mut x = x0.to_vec();
-    let (mut f, mut g) = obj.value_grad(&x)?;
+    let (mut f, mut g, mut h_next) = obj.value_grad_hess(&x)?;
     let mut lambda = 1e-3;
     let mut converged = false;
     let mut iterations = 0;
     while iterations < opts.max_iter {
         iterations += 1;
-        let h = hessian_at(obj, &x)?;
+        let h = match h_next.take() {
+            Some(h) => h,
+            None => hessian_at(obj, &x)?,
+        };
         let mut accepted = false;
         let mut small_step = false;
         for _ in 0..40 {
@@ -173,12 +183,13 @@ pub fn maximize(obj: &dyn Objective, x0: &[f64], opts: &NewtonOptions) -> Option
             };
             let xn: Vec<f64> = x.iter().zip(&d).map(|(a, b)| a + b).collect();
             let step = d.iter().zip(&x).map(|(d, x)| d.abs() / (1.0 + x.abs())).fold(0.0, f64::max);
-            match obj.value_grad(&xn) {
-                Some((fnew, gnew)) if fnew.is_finite() && fnew >= f => {
+            match obj.value_grad_hess(&xn) {
+                Some((fnew, gnew, hnew)) if fnew.is_finite() && fnew >= f => {
                     let gain = fnew - f;
                     x = xn;
                     f = fnew;
                     g = gnew;
+                    h_next = hnew;
                     lambda = (lambda / 10.0).max(1e-12);
                     accepted = true;
                     small_step = gain <= opts.ftol * (1.0 + f.abs()) && step <= opts.xtol;
@@ -202,7 +213,10 @@ pub fn maximize(obj: &dyn Objective, x0: &[f64], opts: &NewtonOptions) -> Option
             break;
         }
     }
-    let hess = hessian_at(obj, &x).unwrap_or_else(|| vec![f64::NAN; p * p]);
+    let hess = match h_next {
+        Some(h) => h,
+        None => hessian_at(obj, &x).unwrap_or_else(|| vec![f64::NAN; p * p]),
+    };
     Some(NewtonResult { x, f, grad: g, hess, iterations, converged })
 }
 
