@@ -5,11 +5,13 @@ pub mod hawkes;
 pub mod hawkes_ext;
 pub mod hawkes_gof;
 pub mod hawkes_sim;
-// pub mod liquidation;
+pub mod liquidation;
 pub mod optim;
-// pub mod softmax;
-// pub mod toxicity;
-// pub mod toxicity_features;
+pub mod softmax;
+pub mod toxicity;
+pub mod toxicity_features;
 
 #[cfg(test)]
 mod hawkes_tests;
+#[cfg(test)]
+mod toxicity_tests;
