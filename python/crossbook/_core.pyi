@@ -710,3 +710,111 @@ class FillIntensityModel:
         time_to_settlement_h: float = 0.0,
         regime: int = 0,
     ) -> float: ...
+
+# ---- models: toxicity (crossbook.models.toxicity)
+
+def toxicity_feature_names() -> list[str]: ...
+def toxicity_features(
+    trades: dict[str, npt.NDArray[Any]],
+    own: dict[str, npt.NDArray[Any]],
+    reference: dict[str, npt.NDArray[Any]] | None = None,
+    ticker: dict[str, npt.NDArray[Any]] | None = None,
+    liquidations: npt.NDArray[np.int64] | None = None,
+    size_window: int = 500,
+    ref_change_ms: float = 100.0,
+    basis_ewma_s: float = 60.0,
+    oi_window_s: float = 60.0,
+    liq_window_ms: float = 1000.0,
+    time_since_cap_ms: float = 60000.0,
+) -> npt.NDArray[np.float64]: ...
+def toxicity_labels(
+    trades: dict[str, npt.NDArray[Any]],
+    own: dict[str, npt.NDArray[Any]],
+    reference: dict[str, npt.NDArray[Any]] | None = None,
+    ticker: dict[str, npt.NDArray[Any]] | None = None,
+    informed_bps: float = 5.0,
+    horizon_ms: float = 10000.0,
+    arb_window_ms: float = 500.0,
+    arb_min_gap_bps: float = 1.0,
+    arb_close_frac: float = 0.5,
+    basis_ewma_s: float = 60.0,
+    oi_drop_pct: float = 0.05,
+    oi_window_s: float = 60.0,
+    funding_pct: float = 0.9,
+    funding_history: int = 10000,
+    require_funding_extreme: bool = True,
+) -> npt.NDArray[np.uint8]: ...
+@final
+class SoftmaxClassifier:
+    @staticmethod
+    def fit(
+        x: npt.NDArray[np.float64],
+        y: npt.NDArray[np.int64],
+        n_classes: int,
+        l2: float = 1e-4,
+        standardize: bool = True,
+        class_weight: list[float] | None = None,
+        max_iter: int = 1000,
+        gtol: float = 1e-7,
+    ) -> SoftmaxClassifier: ...
+    def predict_proba(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    @property
+    def coef(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def mean(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def scale(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def n_classes(self) -> int: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def objective(self) -> float: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def converged(self) -> bool: ...
+
+@final
+class AdverseSelectionAdjuster:
+    def __new__(
+        cls,
+        classifier: SoftmaxClassifier | None = None,
+        informed_class: int = 1,
+        ema_alpha: float = 0.05,
+        kappa_discount_per_informed_pct: float = 0.01,
+        spread_premium_per_informed_pct: float = 0.02,
+        kappa_floor: float = 0.3,
+    ) -> Self: ...
+    def on_trade(self, features: npt.NDArray[np.float64]) -> float: ...
+    def on_informed_probability(self, p: float) -> None: ...
+    def run(
+        self, x: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    @property
+    def informed_fraction(self) -> float: ...
+    def get_kappa_adjustment(self) -> float: ...
+    def get_spread_adjustment_bps(self) -> float: ...
+
+@final
+class LiquidationDetector:
+    def __new__(
+        cls,
+        cascade_threshold_oi_drop_pct: float = 0.5,
+        lookback_s: float = 60.0,
+        slope: float = 4.0,
+        funding_weight: float = 2.0,
+        funding_extreme_level: float = 0.9,
+        capacity: int = 100000,
+    ) -> Self: ...
+    def update(self, current_oi: float, current_funding: float, timestamp_ns: int) -> float: ...
+    def run(
+        self, oi: npt.NDArray[np.float64], funding: npt.NDArray[np.float64], t_ns: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]: ...
+    def is_cascade_active(self) -> bool: ...
+    @property
+    def liquidation_probability(self) -> float: ...
+    @property
+    def oi_change_pct(self) -> float: ...
+    @property
+    def funding_percentile(self) -> float: ...

@@ -27,11 +27,29 @@ from crossbook.models.hawkes import (
     time_rescaling_test,
     trade_times,
 )
+from crossbook.models.toxicity import (
+    FEATURE_NAMES,
+    LABELS,
+    AdverseSelectionAdjuster,
+    LiquidationDetector,
+    SoftmaxClassifier,
+    TradeClassifier,
+    confusion_matrix,
+    label_trades,
+    trade_features,
+)
 
 __all__ = [
+    "FEATURE_NAMES",
+    "LABELS",
+    "AdverseSelectionAdjuster",
     "FillIntensityModel",
     "GofResult",
     "HawkesIntensity",
+    "LiquidationDetector",
+    "SoftmaxClassifier",
+    "TradeClassifier",
+    "confusion_matrix",
     "fit_hawkes_exp",
     "fit_hawkes_marked",
     "fit_hawkes_queue",
@@ -39,11 +57,13 @@ __all__ = [
     "fit_poisson",
     "hawkes_loglik",
     "intensity_to_kappa",
+    "label_trades",
     "simulate_hawkes_exp",
     "simulate_hawkes_marked",
     "simulate_hawkes_queue",
     "simulate_hawkes_state_baseline",
     "state_covariates",
     "time_rescaling_test",
+    "trade_features",
     "trade_times",
 ]

@@ -9,6 +9,7 @@ mod exchange;
 mod jumps;
 mod leadlag;
 mod models_hawkes;
+mod models_toxicity;
 mod parse;
 mod quote;
 mod signals;
@@ -74,5 +75,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_queue, m)?)?;
     m.add_class::<models_hawkes::PyHawkesIntensity>()?;
     m.add_class::<models_hawkes::PyFillIntensityModel>()?;
+    m.add_function(wrap_pyfunction!(models_toxicity::toxicity_feature_names, m)?)?;
+    m.add_function(wrap_pyfunction!(models_toxicity::toxicity_features, m)?)?;
+    m.add_function(wrap_pyfunction!(models_toxicity::toxicity_labels, m)?)?;
+    m.add_class::<models_toxicity::PySoftmaxClassifier>()?;
+    m.add_class::<models_toxicity::PyAdverseSelectionAdjuster>()?;
+    m.add_class::<models_toxicity::PyLiquidationDetector>()?;
     Ok(())
 }

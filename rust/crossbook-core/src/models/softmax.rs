@@ -28,7 +28,7 @@ pub struct SoftmaxOptions {
 
 impl Default for SoftmaxOptions {
     fn default() -> Self {
-        Self { l2: 1e-4, standardize: true, class_weight: None, max_iter: 1000, gtol: 1e-9 }
+        Self { l2: 1e-4, standardize: true, class_weight: None, max_iter: 1000, gtol: 1e-7 }
     }
 }
 
