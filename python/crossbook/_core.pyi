@@ -744,6 +744,7 @@ def toxicity_labels(
     funding_history: int = 10000,
     require_funding_extreme: bool = True,
 ) -> npt.NDArray[np.uint8]: ...
+
 @final
 class SoftmaxClassifier:
     @staticmethod
