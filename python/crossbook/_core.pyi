@@ -565,7 +565,9 @@ class QuoteEngine:
 
 # ---- models: Hawkes fill intensity (crossbook.models.hawkes)
 
-def hawkes_fit_exp(times_s: npt.NDArray[np.float64], horizon_s: float, beta: float | None = None) -> dict[str, Any]: ...
+def hawkes_fit_exp(
+    times_s: npt.NDArray[np.float64], horizon_s: float, beta: float | None = None, gof: bool = True
+) -> dict[str, Any]: ...
 def hawkes_loglik(
     times_s: npt.NDArray[np.float64], horizon_s: float, mu: float, alpha: float, beta: float
 ) -> float: ...

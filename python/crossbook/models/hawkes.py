@@ -85,16 +85,19 @@ def _bool(x: Any, name: str, n: int) -> npt.NDArray[np.bool_]:
     return a
 
 
-def fit_hawkes_exp(times_s: npt.ArrayLike, horizon_s: float, *, beta: float | None = None) -> dict[str, Any]:
+def fit_hawkes_exp(
+    times_s: npt.ArrayLike, horizon_s: float, *, beta: float | None = None, gof: bool = True
+) -> dict[str, Any]:
     """Maximum-likelihood exponential Hawkes fit on ``[0, horizon_s]``.
 
     Returns a dict with ``mu`` (events/s), ``alpha`` (branching ratio), ``beta`` (1/s), ``kernel_alpha``
     (α·β, the jump of λ per event), ``loglik``, ``n_events``, ``horizon_s``, ``iterations``,
     ``converged``, ``fixed_beta``, ``std_err`` (dict of asymptotic standard errors) and ``ks_stat`` /
     ``ks_pvalue`` (time-rescaling test of the fitted model). With ``beta`` given only μ and α are
-    fitted (``tick``'s ``HawkesExpKern(decays=beta)``).
+    fitted (``tick``'s ``HawkesExpKern(decays=beta)``). ``gof=False`` skips the time-rescaling test
+    (an O(N log N) sort; the ``ks_*`` keys are then absent).
     """
-    return dict(_core.hawkes_fit_exp(_f64(times_s, "times_s"), float(horizon_s), beta))
+    return dict(_core.hawkes_fit_exp(_f64(times_s, "times_s"), float(horizon_s), beta, gof))
 
 
 def fit_poisson(times_s: npt.ArrayLike, horizon_s: float) -> dict[str, Any]:

@@ -18,13 +18,14 @@
 //! with the exact Hessian. The start comes from a profile over a log-grid of β (μ and n fitted at
 //! each β), so a poor local optimum in β is avoided. With a fixed β (`fit_hawkes_exp(.., Some(β))`,
 //! what `tick`'s `HawkesExpKern` fits) the sums `R_i` are computed once and the likelihood is concave
-//! in (μ, n): each Newton step is then a multiply-add pass without any `exp`.
+//! in (μ, n): see [`super::hawkes_fixed`] (each Newton step is a pass without `exp` or `ln`).
 //!
 //! **Online intensity.** [`HawkesIntensity`] keeps `λ(t) − μ` at the last event: O(1) per event and
 //! per query, and gives the expected number of events over a coming window in closed form.
 
 use rayon::prelude::*;
 
+use super::hawkes_fixed::FixedBeta;
 use super::optim::{maximize, standard_errors, NewtonOptions, Objective};
 use crate::error::{CoreError, Result};
 
@@ -283,75 +284,6 @@ fn log_hessian(h: &[f64], g: &[f64], th: &[f64]) -> Vec<f64> {
     out
 }
 
-/// The likelihood at a fixed β in u = (ln μ, ln n): `g_i = βR_i` and `K = Σ(1 − e^(−β(T−t_j)))` are
-/// computed once; every evaluation is then a pass of multiply-adds and one `ln` per event.
-struct FixedBeta {
-    g: Vec<f64>,
-    k: f64,
-    horizon: f64,
-}
-
-impl FixedBeta {
-    fn new(times: &[f64], horizon: f64, beta: f64) -> Self {
-        let mut g = Vec::with_capacity(times.len());
-        let mut r = 0.0;
-        let mut prev = f64::NAN;
-        for &t in times {
-            if prev.is_finite() {
-                r = (-beta * (t - prev)).exp() * (r + 1.0);
-            }
-            prev = t;
-            g.push(beta * r);
-        }
-        // K = Σ (1 − e^(−β(T−t_j))) = N − e^(−β(T−t_last))·(R_last + 1)
-        let k = if prev.is_finite() { times.len() as f64 - (-beta * (horizon - prev)).exp() * (r + 1.0) } else { 0.0 };
-        Self { g, k, horizon }
-    }
-
-    /// (value, gradient, Hessian) in (μ, n).
-    fn eval(&self, mu: f64, n: f64) -> Option<(f64, [f64; 2], [f64; 3])> {
-        let (mut f, mut s0, mut s1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for &g in &self.g {
-            let lam = mu + n * g;
-            if lam.is_nan() || lam <= 0.0 {
-                return None;
-            }
-            let inv = 1.0 / lam;
-            f += lam.ln();
-            s0 += inv;
-            s1 += g * inv;
-            let inv2 = inv * inv;
-            h00 += inv2;
-            h01 += g * inv2;
-            h11 += g * g * inv2;
-        }
-        f -= mu * self.horizon + n * self.k;
-        f.is_finite().then_some((f, [s0 - self.horizon, s1 - self.k], [-h00, -h01, -h11]))
-    }
-}
-
-impl Objective for FixedBeta {
-    fn dim(&self) -> usize {
-        2
-    }
-    fn value(&self, u: &[f64]) -> Option<f64> {
-        self.eval(u[0].exp(), u[1].exp()).map(|v| v.0)
-    }
-    fn value_grad(&self, u: &[f64]) -> Option<(f64, Vec<f64>)> {
-        let (mu, n) = (u[0].exp(), u[1].exp());
-        let (f, g, _) = self.eval(mu, n)?;
-        Some((f, vec![g[0] * mu, g[1] * n]))
-    }
-    fn hessian(&self, u: &[f64]) -> Option<Vec<f64>> {
-        self.value_grad_hess(u)?.2
-    }
-    fn value_grad_hess(&self, u: &[f64]) -> Option<(f64, Vec<f64>, Option<Vec<f64>>)> {
-        let th = [u[0].exp(), u[1].exp()];
-        let (f, g, h) = self.eval(th[0], th[1])?;
-        Some((f, vec![g[0] * th[0], g[1] * th[1]], Some(log_hessian(&[h[0], h[1], h[1], h[2]], &g, &th))))
-    }
-}
-
 /// A fitted exponential Hawkes process.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HawkesFit {
@@ -388,37 +320,33 @@ pub fn fit_hawkes_exp(times: &[f64], horizon: f64, beta: Option<f64>) -> Result<
     let rate = times.len() as f64 / horizon;
     let opts = NewtonOptions::default();
     let fail = || CoreError::InvalidInput("Hawkes fit: the likelihood cannot be evaluated at the start".into());
-    let fixed = |b: f64| {
-        let obj = FixedBeta::new(times, horizon, b);
-        maximize(&obj, &[(0.5 * rate).ln(), 0.5f64.ln()], &opts)
-    };
     if let Some(b) = beta {
         if !(b.is_finite() && b > 0.0) {
             return Err(CoreError::InvalidInput(format!("fixed beta must be a finite rate > 0 per second (got {b})")));
         }
-        let r = fixed(b).ok_or_else(fail)?;
-        let se = standard_errors(&r.hess, 2);
-        let (mu, n) = (r.x[0].exp(), r.x[1].exp());
+        let r = FixedBeta::new(times, horizon, b).fit(rate, 200);
+        if !(r.mu.is_finite() && r.n.is_finite() && r.loglik.is_finite()) {
+            return Err(fail());
+        }
         return Ok(HawkesFit {
-            params: HawkesExp { mu, branching: n, beta: b },
-            loglik: r.f,
+            params: HawkesExp { mu: r.mu, branching: r.n, beta: b },
+            loglik: r.loglik,
             n_events: times.len(),
             horizon,
             iterations: r.iterations,
             converged: r.converged,
             fixed_beta: true,
-            std_err: [mu * se[0], n * se[1], 0.0],
+            std_err: [r.se[0], r.se[1], 0.0],
         });
     }
-    // profile over β on a log-grid (one point per decade, rate/100 … rate·10⁴; μ and n fitted loosely
-    // at each, the grid points in parallel), then the full Newton fit from the best
-    let loose = NewtonOptions { max_iter: 30, ftol: 1e-9, xtol: 1e-4 };
+    // profile over β on a log-grid (one point per decade, rate/100 … rate·10⁴; μ and n fitted at each,
+    // the grid points in parallel), then the full Newton fit from the best
     let best = (-2..=4)
         .into_par_iter()
         .filter_map(|k| {
             let b = rate * 10f64.powi(k);
-            let r = maximize(&FixedBeta::new(times, horizon, b), &[(0.5 * rate).ln(), 0.5f64.ln()], &loose)?;
-            Some((r.f, vec![r.x[0], r.x[1], b.ln()]))
+            let r = FixedBeta::new(times, horizon, b).fit(rate, 50);
+            r.loglik.is_finite().then(|| (r.loglik, vec![r.mu.ln(), r.n.max(1e-8).ln(), b.ln()]))
         })
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let (_, x0) = best.ok_or_else(fail)?;

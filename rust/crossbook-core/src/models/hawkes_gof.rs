@@ -52,7 +52,7 @@ pub fn kolmogorov_sf(lambda: f64) -> f64 {
 #[must_use]
 pub fn ks_uniform_statistic(u: &[f64]) -> f64 {
     let mut v = u.to_vec();
-    v.sort_by(f64::total_cmp);
+    v.sort_unstable_by(f64::total_cmp);
     let n = v.len() as f64;
     v.iter().enumerate().fold(0.0, |d: f64, (i, &x)| {
         let i = i as f64;

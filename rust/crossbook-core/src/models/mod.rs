@@ -3,6 +3,7 @@
 
 pub mod hawkes;
 pub mod hawkes_ext;
+mod hawkes_fixed;
 pub mod hawkes_gof;
 pub mod hawkes_sim;
 pub mod liquidation;
