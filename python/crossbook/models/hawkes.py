@@ -38,7 +38,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -85,8 +85,34 @@ def _bool(x: Any, name: str, n: int) -> npt.NDArray[np.bool_]:
     return a
 
 
+Ties = Literal["merge", "error"]
+
+
+def _ties(t: F64, ties: str) -> tuple[F64, npt.NDArray[np.intp], int]:
+    """Merge events that share a time (the first of each group is kept): (times, first index, merged)."""
+    if ties not in ("merge", "error"):
+        raise InvalidInputError(f"ties must be 'merge' or 'error' (got {ties!r})")
+    if ties == "error" or len(t) < 2 or not np.any(np.diff(t) == 0):
+        return t, np.arange(len(t)), 0
+    keep = np.r_[True, np.diff(t) != 0]
+    idx = np.flatnonzero(keep)
+    return np.ascontiguousarray(t[idx]), idx, int(len(t) - len(idx))
+
+
+def _clean(d: dict[str, Any], merged: int) -> dict[str, Any]:
+    """NaN standard errors (a singular information matrix) become None; record the merged ties."""
+    d["std_err"] = {k: (None if v != v else v) for k, v in d["std_err"].items()}
+    d["n_merged"] = merged
+    return d
+
+
 def fit_hawkes_exp(
-    times_s: npt.ArrayLike, horizon_s: float, *, beta: float | None = None, gof: bool = True
+    times_s: npt.ArrayLike,
+    horizon_s: float,
+    *,
+    beta: float | None = None,
+    gof: bool = True,
+    ties: Ties = "merge",
 ) -> dict[str, Any]:
     """Maximum-likelihood exponential Hawkes fit on ``[0, horizon_s]``.
 
@@ -96,8 +122,15 @@ def fit_hawkes_exp(
     ``ks_pvalue`` (time-rescaling test of the fitted model). With ``beta`` given only μ and α are
     fitted (``tick``'s ``HawkesExpKern(decays=beta)``). ``gof=False`` skips the time-rescaling test
     (an O(N log N) sort; the ``ks_*`` keys are then absent).
+
+    Ties: with events at the same time the likelihood is unbounded (β → ∞). ``ties="merge"`` (default)
+    keeps one event per distinct time — one aggressive order printed as several fills in one message
+    is one arrival — and reports ``n_merged``; ``ties="error"`` raises :class:`crossbook.InvalidInputError`.
+    Exchange clocks in ms tie often (a 6-minute Binance USDT-M capture: 21 313 trades on 5 260 distinct
+    exchange times). A standard error that cannot be computed is ``None``.
     """
-    return dict(_core.hawkes_fit_exp(_f64(times_s, "times_s"), float(horizon_s), beta, gof))
+    t, _, merged = _ties(_f64(times_s, "times_s"), ties)
+    return _clean(dict(_core.hawkes_fit_exp(t, float(horizon_s), beta, gof)), merged)
 
 
 def fit_poisson(times_s: npt.ArrayLike, horizon_s: float) -> dict[str, Any]:
@@ -162,6 +195,8 @@ def fit_hawkes_state_baseline(
     horizon_s: float,
     cov_times_s: npt.ArrayLike,
     covariates: Mapping[str, npt.ArrayLike],
+    *,
+    ties: Ties = "merge",
 ) -> dict[str, Any]:
     """Extension 1: ``μ(t) = μ₀·exp(Σ w_name·z_name(t))`` with piecewise-constant covariates (sample k
     holds from ``cov_times_s[k]`` to the next; the value in force just before t is used). Returns
@@ -170,7 +205,8 @@ def fit_hawkes_state_baseline(
     A covariate constant over the window is an error (its weight is not identifiable)."""
     ct = _f64(cov_times_s, "cov_times_s")
     names, m = _cov_matrix(covariates, len(ct))
-    return dict(_core.hawkes_fit_state_baseline(_f64(times_s, "times_s"), float(horizon_s), ct, m, names))
+    t, _, merged = _ties(_f64(times_s, "times_s"), ties)
+    return _clean(dict(_core.hawkes_fit_state_baseline(t, float(horizon_s), ct, m, names)), merged)
 
 
 def simulate_hawkes_state_baseline(
@@ -201,25 +237,26 @@ def fit_hawkes_marked(
     *,
     median_size: float | None = None,
     size_cap: float = 3.0,
+    ties: Ties = "merge",
 ) -> dict[str, Any]:
     """Extension 2: event j excites with ``alpha·min((size/median)^size_power, size_cap)·
     same_side_mult^[same side]·aggressor_mult^[aggressor]``. The seed's (1.5 same, 0.8 opposite) is
     ``same_side_mult = 1.875`` with 0.8 absorbed in ``alpha``. Returns those parameters, ``mu``,
     ``beta``, the process's ``branching`` (alpha × mean multiplier), ``median_size``, ``size_cap``,
     ``std_err``, ``loglik``, ``ks_stat``, ``ks_pvalue``. A flag that never varies holds its multiplier
-    at 1."""
-    t = _f64(times_s, "times_s")
-    return dict(
-        _core.hawkes_fit_marked(
-            t,
-            float(horizon_s),
-            _f64(size, "size"),
-            _bool(same_side, "same_side", len(t)),
-            _bool(aggressor, "aggressor", len(t)),
-            median_size,
-            float(size_cap),
-        )
-    )
+    at 1. ``ties="merge"``: events at one time become one event with the summed size, the first
+    event's side and ``aggressor`` if any of them was."""
+    t0 = _f64(times_s, "times_s")
+    sz, ss, ag = _f64(size, "size"), _bool(same_side, "same_side", len(t0)), _bool(aggressor, "aggressor", len(t0))
+    if len(sz) != len(t0):
+        raise InvalidInputError(f"marks must have one value per event: {len(t0)} times, {len(sz)} sizes")
+    t, idx, merged = _ties(t0, ties)
+    if merged:
+        sz = np.ascontiguousarray(np.add.reduceat(sz, idx))
+        ag = np.ascontiguousarray(np.logical_or.reduceat(ag, idx))
+        ss = np.ascontiguousarray(ss[idx])
+    fit = _core.hawkes_fit_marked(t, float(horizon_s), sz, ss, ag, median_size, float(size_cap))
+    return _clean(dict(fit), merged)
 
 
 def simulate_hawkes_marked(
@@ -242,20 +279,16 @@ def fit_hawkes_queue(
     queue_times_s: npt.ArrayLike,
     queue_consumed: npt.ArrayLike,
     typical_queue: float,
+    *,
+    ties: Ties = "merge",
 ) -> dict[str, Any]:
     """Extension 3: kernel ``β·e^(−β(t−t_j))·(1 + c·min(ΔQ_j(t)/Q, 1))`` with ΔQ_j(t) the queue consumed
     since event j (``queue_consumed``: cumulative, non-decreasing, sampled at ``queue_times_s``) and
     ``Q = typical_queue`` held fixed. Returns ``mu``, ``alpha``, ``beta``, ``queue_sensitivity`` (c),
     ``typical_queue``, ``std_err``, ``loglik``, ``ks_stat``, ``ks_pvalue``."""
-    return dict(
-        _core.hawkes_fit_queue(
-            _f64(times_s, "times_s"),
-            float(horizon_s),
-            _f64(queue_times_s, "queue_times_s"),
-            _f64(queue_consumed, "queue_consumed"),
-            float(typical_queue),
-        )
-    )
+    t, _, merged = _ties(_f64(times_s, "times_s"), ties)
+    qt, qv = _f64(queue_times_s, "queue_times_s"), _f64(queue_consumed, "queue_consumed")
+    return _clean(dict(_core.hawkes_fit_queue(t, float(horizon_s), qt, qv, float(typical_queue))), merged)
 
 
 def simulate_hawkes_queue(

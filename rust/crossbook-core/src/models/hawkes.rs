@@ -58,6 +58,26 @@ pub fn check_times(times: &[f64], horizon: f64) -> Result<()> {
     Ok(())
 }
 
+/// Check that no two events share a time. With ties the likelihood is unbounded (a kernel of vanishing
+/// width, β → ∞, puts infinite intensity on the tied events), so fits refuse them: merge simultaneous
+/// events (one aggressive order printed as several fills) or jitter them within the clock resolution
+/// first (`crossbook.models.fit_hawkes_exp(..., ties="merge")` does the former).
+///
+/// # Errors
+/// [`CoreError::InvalidInput`] with the number of tied events and the first one.
+pub fn check_no_ties(times: &[f64]) -> Result<()> {
+    let ties = times.windows(2).filter(|w| w[1] == w[0]).count();
+    match times.windows(2).position(|w| w[1] == w[0]) {
+        Some(i) => Err(CoreError::InvalidInput(format!(
+            "{ties} events share their time with the previous one (first at index {}, {} s): the likelihood \
+             is unbounded with ties; merge simultaneous events or jitter them",
+            i + 1,
+            times[i]
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The error for too few events.
 pub(crate) fn too_few(n: usize, what: &str) -> CoreError {
     CoreError::InvalidInput(format!(
@@ -311,12 +331,14 @@ pub struct HawkesFit {
 ///
 /// # Errors
 /// [`CoreError::InvalidInput`] for bad times (see [`check_times`]), fewer than [`MIN_EVENTS`] events,
-/// a non-positive fixed β, or a likelihood the optimiser cannot evaluate at its start.
+/// tied times (see [`check_no_ties`]), a non-positive fixed β, or a likelihood the optimiser cannot
+/// evaluate at its start.
 pub fn fit_hawkes_exp(times: &[f64], horizon: f64, beta: Option<f64>) -> Result<HawkesFit> {
     check_times(times, horizon)?;
     if times.len() < MIN_EVENTS {
         return Err(too_few(times.len(), "a Hawkes process"));
     }
+    check_no_ties(times)?;
     let rate = times.len() as f64 / horizon;
     let opts = NewtonOptions::default();
     let fail = || CoreError::InvalidInput("Hawkes fit: the likelihood cannot be evaluated at the start".into());

@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
-use super::super::hawkes::{check_times, fit_hawkes_exp, too_few, MIN_EVENTS};
+use super::super::hawkes::{check_no_ties, check_times, fit_hawkes_exp, too_few, MIN_EVENTS};
 use super::super::hawkes_gof::ks_exp1;
 use super::super::hawkes_sim::{check_horizon, runaway, MAX_SIM_EVENTS};
 use super::super::optim::{maximize, NewtonOptions, Objective};
@@ -245,6 +245,7 @@ pub fn fit_state_baseline(times: &[f64], horizon: f64, cov: &Covariates) -> Resu
     if times.len() < MIN_EVENTS {
         return Err(too_few(times.len(), "a state-dependent-baseline Hawkes process"));
     }
+    check_no_ties(times)?;
     let data = Data::new(times, horizon, cov);
     for m in 0..cov.d() {
         let mut used = data.segs.iter().filter(|s| s.1 > s.0).map(|s| cov.row(s.2)[m]);

@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
-use super::super::hawkes::{check_times, fit_hawkes_exp, too_few, MIN_EVENTS};
+use super::super::hawkes::{check_no_ties, check_times, fit_hawkes_exp, too_few, MIN_EVENTS};
 use super::super::hawkes_gof::ks_exp1;
 use super::super::hawkes_sim::{check_horizon, runaway, MAX_SIM_EVENTS};
 use super::super::optim::{maximize, NewtonOptions, Objective};
@@ -230,6 +230,7 @@ pub fn fit_marked(
     if times.len() < MIN_EVENTS {
         return Err(too_few(times.len(), "a marked Hawkes process"));
     }
+    check_no_ties(times)?;
     let median = match median_size {
         Some(m) => m,
         None => {

@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
-use super::super::hawkes::{check_times, fit_hawkes_exp, too_few, MIN_EVENTS};
+use super::super::hawkes::{check_no_ties, check_times, fit_hawkes_exp, too_few, MIN_EVENTS};
 use super::super::hawkes_gof::ks_exp1;
 use super::super::hawkes_sim::{check_horizon, runaway, MAX_SIM_EVENTS};
 use super::super::optim::{maximize, NewtonOptions, Objective};
@@ -222,6 +222,7 @@ pub fn fit_queue(times: &[f64], horizon: f64, path: QueuePath<'_>, typical_queue
     if times.len() < MIN_EVENTS {
         return Err(too_few(times.len(), "a queue-kernel Hawkes process"));
     }
+    check_no_ties(times)?;
     let base = fit_hawkes_exp(times, horizon, None)?.params;
     let data = Data { times, horizon, path, typical_queue };
     let u0 = [base.mu.ln(), base.branching.max(1e-6).ln(), base.beta.ln(), 0.0];
