@@ -712,6 +712,7 @@ class FillIntensityModel:
         time_to_settlement_h: float = 0.0,
         regime: int = 0,
     ) -> float: ...
+    def params(self) -> dict[str, Any]: ...
 
 # ---- models: toxicity (crossbook.models.toxicity)
 

@@ -13,6 +13,7 @@ import crossbook
 from crossbook.models import (
     FillIntensityModel,
     HawkesIntensity,
+    fill_intensity_model,
     fit_hawkes_exp,
     fit_hawkes_marked,
     fit_hawkes_queue,
@@ -172,6 +173,10 @@ def test_intensity_to_kappa_hand_computed_and_floor() -> None:
     assert intensity_to_kappa(FillIntensityModel(depth_decay_per_bp=0.0), 2.0) == 100.0
     with pytest.raises(crossbook.InvalidInputError, match="beta_time"):
         FillIntensityModel(beta_time=0.0)
+    with pytest.raises(crossbook.InvalidInputError, match="depth_bps must be finite"):
+        m.expected_fills_in_window(0.0, 1.0, float("nan"))
+    with pytest.raises(crossbook.InvalidInputError, match="funding_rate must be finite"):
+        intensity_to_kappa(m, 2.0, funding_rate=float("inf"))
 
 
 def test_trade_times_and_state_covariates_from_frames() -> None:
@@ -233,3 +238,21 @@ def test_real_binance_trades(real_file: object) -> None:
     assert fit["loglik"] > pois["loglik"] + 1_000
     assert fit["ks_stat"] < pois["ks_stat"] / 3
     assert fit["ks_pvalue"] < 0.01
+
+
+def test_fill_intensity_model_from_fits() -> None:
+    t, s, same, aggr = simulate_hawkes_marked(0.5, 0.2, 3.0, 5_000.0, seed=7)
+    mk = fit_hawkes_marked(t, 5_000.0, s, same, aggr, median_size=1.0)
+    q = {"queue_sensitivity": 0.4, "typical_queue": 12.0}
+    m = fill_intensity_model(marks=mk, queue=q, depth_decay_per_bp=0.3)
+    p = m.params()
+    assert p["alpha_base"] == mk["alpha"] and p["mu_0"] == mk["mu"] and p["beta_time"] == mk["beta"]
+    assert p["mean_mark_multiplier"] == pytest.approx(mk["branching"] / mk["alpha"], rel=1e-12)
+    assert (p["beta_queue_sensitivity"], p["typical_queue"], p["depth_decay_per_bp"]) == (0.4, 12.0, 0.3)
+    # over a long window the expected count approaches the stationary rate μ/(1 − branching)
+    n = mk["branching"]
+    assert m.expected_fills_in_window(0.0, 1_000.0, 0.0) == pytest.approx(mk["mu"] / (1 - n) * 1_000.0, rel=0.01)
+    # 1 bp deeper: e^(−0.3) fewer fills
+    assert m.expected_fills_in_window(0.0, 1.0, 1.0) == pytest.approx(
+        m.expected_fills_in_window(0.0, 1.0, 0.0) * math.exp(-0.3), rel=1e-12
+    )

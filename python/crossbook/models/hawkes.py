@@ -55,6 +55,7 @@ __all__ = [
     "fit_hawkes_marked",
     "fit_hawkes_queue",
     "fit_hawkes_state_baseline",
+    "fill_intensity_model",
     "fit_poisson",
     "hawkes_loglik",
     "intensity_to_kappa",
@@ -305,6 +306,50 @@ def simulate_hawkes_queue(
     """Simulate Extension 3 along a given cumulative queue-consumption path."""
     qt, qv = _f64(queue_times_s, "queue_times_s"), _f64(queue_consumed, "queue_consumed")
     return _core.hawkes_simulate_queue(mu, alpha, beta, queue_sensitivity, typical_queue, qt, qv, horizon_s, seed)
+
+
+def fill_intensity_model(
+    *,
+    hawkes: Mapping[str, Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    marks: Mapping[str, Any] | None = None,
+    queue: Mapping[str, Any] | None = None,
+    **overrides: Any,
+) -> FillIntensityModel:
+    """The seed's full :class:`FillIntensityModel` from fitted variants (dicts of the ``fit_hawkes_*``
+    functions), later ones taking precedence for shared parameters: ``hawkes`` (μ₀, α, β), ``state``
+    (μ₀, ``w_funding`` / ``w_oi_change`` / ``w_settlement`` as named by :func:`state_covariates`, α, β),
+    ``marks`` (α, size power, multipliers, cap, median size and the mean multiplier = branching / α),
+    ``queue`` (c and Q). ``overrides``: any constructor argument (``depth_decay_per_bp``,
+    ``regime_multipliers``, …)."""
+    kw: dict[str, Any] = {}
+    if hawkes is not None:
+        kw |= {"mu_0": hawkes["mu"], "alpha_base": hawkes["alpha"], "beta_time": hawkes["beta"]}
+    if state is not None:
+        kw |= {"mu_0": state["mu0"], "alpha_base": state["alpha"], "beta_time": state["beta"]}
+        for src, dst in (
+            ("w_funding", "w_funding"),
+            ("w_oi_change", "w_oi_change"),
+            ("w_settlement", "w_time_to_settlement"),
+        ):
+            if src in state:
+                kw[dst] = state[src]
+    if marks is not None:
+        kw |= {
+            "mu_0": marks["mu"] if state is None else kw["mu_0"],
+            "alpha_base": marks["alpha"],
+            "beta_time": marks["beta"],
+            "alpha_size_power": marks["size_power"],
+            "alpha_same_side_mult": marks["same_side_mult"],
+            "alpha_aggressor_mult": marks["aggressor_mult"],
+            "size_cap": marks["size_cap"],
+            "median_trade_size": marks["median_size"],
+            "mean_mark_multiplier": marks["branching"] / marks["alpha"] if marks["alpha"] > 0 else 1.0,
+        }
+    if queue is not None:
+        kw |= {"beta_queue_sensitivity": queue["queue_sensitivity"], "typical_queue": queue["typical_queue"]}
+    kw |= overrides
+    return FillIntensityModel(**kw)
 
 
 def intensity_to_kappa(

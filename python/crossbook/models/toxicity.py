@@ -126,7 +126,7 @@ def trade_features(
     reference_venue: str | None = "auto",
     reference_symbol: str | None = None,
     ts: str = "ts_local",
-    **config: float,
+    **config: Any,
 ) -> pl.DataFrame:
     """The seed's ``TradeFeatures`` for every trade of ``venue`` (one row per trade, table order):
     ``ts_local``, ``trade_id`` and the 17 ``FEATURE_NAMES`` columns (floats; booleans as 0/1).
@@ -151,7 +151,7 @@ def label_trades(
     reference_venue: str | None = "auto",
     reference_symbol: str | None = None,
     ts: str = "ts_local",
-    **thresholds: float | bool,
+    **thresholds: Any,
 ) -> pl.Series:
     """The seed's training label of every trade of ``venue`` (``LABELS`` strings, table order).
 

@@ -339,8 +339,23 @@ pub struct PyFillIntensityModel {
     inner: FillIntensityModel,
 }
 
-fn state(funding_rate: f64, oi_change_rate: f64, time_to_settlement_h: f64, regime: usize) -> MarketState {
-    MarketState { funding_rate, oi_change_rate, time_to_settlement_h, regime }
+fn state(funding_rate: f64, oi_change_rate: f64, time_to_settlement_h: f64, regime: usize) -> PyResult<MarketState> {
+    finite(&[
+        ("funding_rate", funding_rate),
+        ("oi_change_rate", oi_change_rate),
+        ("time_to_settlement_h", time_to_settlement_h),
+    ])?;
+    Ok(MarketState { funding_rate, oi_change_rate, time_to_settlement_h, regime })
+}
+
+/// Every named argument must be finite (a NaN would otherwise come back as the answer).
+fn finite(args: &[(&str, f64)]) -> PyResult<()> {
+    match args.iter().find(|(_, v)| !v.is_finite()) {
+        Some((name, v)) => {
+            Err(CoreErr(crossbook_core::CoreError::InvalidInput(format!("{name} must be finite (got {v})"))).into())
+        }
+        None => Ok(()),
+    }
 }
 
 #[pymethods]
@@ -394,8 +409,14 @@ impl PyFillIntensityModel {
 
     /// State-dependent baseline μ(t), trades per second.
     #[pyo3(signature = (funding_rate=0.0, oi_change_rate=0.0, time_to_settlement_h=0.0, regime=0))]
-    fn baseline(&self, funding_rate: f64, oi_change_rate: f64, time_to_settlement_h: f64, regime: usize) -> f64 {
-        self.inner.baseline(&state(funding_rate, oi_change_rate, time_to_settlement_h, regime))
+    fn baseline(
+        &self,
+        funding_rate: f64,
+        oi_change_rate: f64,
+        time_to_settlement_h: f64,
+        regime: usize,
+    ) -> PyResult<f64> {
+        Ok(self.inner.baseline(&state(funding_rate, oi_change_rate, time_to_settlement_h, regime)?))
     }
 
     /// Excitation at t from past trades (arrays of equal length), trades per second.
@@ -415,6 +436,13 @@ impl PyFillIntensityModel {
             aggressor.as_slice()?,
             queue_consumed_since.as_slice()?,
         );
+        finite(&[("t", t)])?;
+        if tt.iter().chain(s).chain(q).any(|v| !v.is_finite()) {
+            return Err(CoreErr(crossbook_core::CoreError::InvalidInput(
+                "trade times, sizes and queue values must be finite".into(),
+            ))
+            .into());
+        }
         if [s.len(), ss.len(), ag.len(), q.len()].iter().any(|&l| l != tt.len()) {
             return Err(CoreErr(crossbook_core::CoreError::InvalidInput(
                 "trade arrays must have equal lengths".into(),
@@ -440,9 +468,10 @@ impl PyFillIntensityModel {
         oi_change_rate: f64,
         time_to_settlement_h: f64,
         regime: usize,
-    ) -> f64 {
-        let s = state(funding_rate, oi_change_rate, time_to_settlement_h, regime);
-        self.inner.expected_fills_in_window(t0, t1, depth_bps, excitation, &s)
+    ) -> PyResult<f64> {
+        let s = state(funding_rate, oi_change_rate, time_to_settlement_h, regime)?;
+        finite(&[("t0", t0), ("t1", t1), ("depth_bps", depth_bps), ("excitation", excitation)])?;
+        Ok(self.inner.expected_fills_in_window(t0, t1, depth_bps, excitation, &s))
     }
 
     /// The seed's intensity_to_kappa (per unit of relative price, floor 100).
@@ -457,8 +486,36 @@ impl PyFillIntensityModel {
         time_to_settlement_h: f64,
         regime: usize,
     ) -> PyResult<f64> {
-        let s = state(funding_rate, oi_change_rate, time_to_settlement_h, regime);
+        let s = state(funding_rate, oi_change_rate, time_to_settlement_h, regime)?;
         Ok(intensity_to_kappa(&self.inner, &s, excitation, reference_depth_bps).map_err(CoreErr)?)
+    }
+
+    /// Every parameter by name.
+    fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let m = &self.inner;
+        let d = PyDict::new(py);
+        for (k, v) in [
+            ("mu_0", m.mu_0),
+            ("w_funding", m.w_funding),
+            ("w_oi_change", m.w_oi_change),
+            ("w_time_to_settlement", m.w_time_to_settlement),
+            ("settlement_period_h", m.settlement_period_h),
+            ("alpha_base", m.alpha_base),
+            ("alpha_size_power", m.alpha_size_power),
+            ("alpha_same_side_mult", m.alpha_same_side_mult),
+            ("alpha_aggressor_mult", m.alpha_aggressor_mult),
+            ("size_cap", m.size_cap),
+            ("median_trade_size", m.median_trade_size),
+            ("mean_mark_multiplier", m.mean_mark_multiplier),
+            ("beta_time", m.beta_time),
+            ("beta_queue_sensitivity", m.beta_queue_sensitivity),
+            ("typical_queue", m.typical_queue),
+            ("depth_decay_per_bp", m.depth_decay_per_bp),
+        ] {
+            d.set_item(k, v)?;
+        }
+        d.set_item("regime_multipliers", m.regime_multipliers.to_vec())?;
+        Ok(d)
     }
 
     fn __repr__(&self) -> String {
