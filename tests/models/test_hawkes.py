@@ -256,3 +256,19 @@ def test_fill_intensity_model_from_fits() -> None:
     assert m.expected_fills_in_window(0.0, 1.0, 1.0) == pytest.approx(
         m.expected_fills_in_window(0.0, 1.0, 0.0) * math.exp(-0.3), rel=1e-12
     )
+
+
+def test_state_baseline_on_simulator_tickers() -> None:
+    """End to end on the simulator: trade times and the seed's covariates from its ticker rows."""
+    from crossbook.sim import simulate
+
+    r = simulate(minutes=20, seed=4)
+    t, horizon, t0 = trade_times(r.tables["trade"], venue="hyperliquid")
+    ct, cov = state_covariates(r.tables["ticker"], t0, venue="hyperliquid", settlement_period_h=1.0)
+    assert len(ct) == r.tables["ticker"].filter(pl.col("venue") == "hyperliquid").height
+    fit = fit_hawkes_state_baseline(t, horizon, ct, cov)
+    assert set(fit) >= {"mu0", "w_funding", "w_oi_change", "w_settlement", "alpha", "beta", "ks_pvalue"}
+    assert fit["n_merged"] > 0  # the simulator stamps a venue's messages of one ms alike
+    assert all(math.isfinite(fit[k]) for k in ("mu0", "w_funding", "w_oi_change", "w_settlement", "alpha", "beta"))
+    plain = fit_hawkes_exp(t, horizon)
+    assert fit["loglik"] >= plain["loglik"] - 1e-6  # nested model: never worse
