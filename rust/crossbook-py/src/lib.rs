@@ -8,6 +8,7 @@ mod errors;
 mod exchange;
 mod jumps;
 mod leadlag;
+mod models_fill;
 mod models_hawkes;
 mod models_toxicity;
 mod parse;
@@ -74,7 +75,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_queue, m)?)?;
     m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_queue, m)?)?;
     m.add_class::<models_hawkes::PyHawkesIntensity>()?;
-    m.add_class::<models_hawkes::PyFillIntensityModel>()?;
+    m.add_class::<models_fill::PyFillIntensityModel>()?;
     m.add_function(wrap_pyfunction!(models_toxicity::toxicity_feature_names, m)?)?;
     m.add_function(wrap_pyfunction!(models_toxicity::toxicity_features, m)?)?;
     m.add_function(wrap_pyfunction!(models_toxicity::toxicity_labels, m)?)?;
