@@ -575,3 +575,263 @@ def run_backtest(
     quoted_book: dict[str, npt.NDArray[Any]] | None = None,
 ) -> dict[str, Any]: ...
 def backtest_default_params() -> str: ...
+
+# ---- models: Hawkes fill intensity (crossbook.models.hawkes)
+
+def hawkes_fit_exp(
+    times_s: npt.NDArray[np.float64], horizon_s: float, beta: float | None = None, gof: bool = True
+) -> dict[str, Any]: ...
+def hawkes_loglik(
+    times_s: npt.NDArray[np.float64], horizon_s: float, mu: float, alpha: float, beta: float
+) -> float: ...
+def hawkes_gof(
+    times_s: npt.NDArray[np.float64], horizon_s: float, mu: float, alpha: float, beta: float
+) -> tuple[float, float, npt.NDArray[np.float64]]: ...
+def hawkes_simulate_exp(
+    mu: float, alpha: float, beta: float, horizon_s: float, seed: int
+) -> npt.NDArray[np.float64]: ...
+def hawkes_fit_state_baseline(
+    times_s: npt.NDArray[np.float64],
+    horizon_s: float,
+    cov_times_s: npt.NDArray[np.float64],
+    cov_values: npt.NDArray[np.float64],
+    names: list[str],
+) -> dict[str, Any]: ...
+def hawkes_simulate_state_baseline(
+    mu0: float,
+    weights: list[float],
+    alpha: float,
+    beta: float,
+    cov_times_s: npt.NDArray[np.float64],
+    cov_values: npt.NDArray[np.float64],
+    horizon_s: float,
+    seed: int,
+) -> npt.NDArray[np.float64]: ...
+def hawkes_fit_marked(
+    times_s: npt.NDArray[np.float64],
+    horizon_s: float,
+    size: npt.NDArray[np.float64],
+    same_side: npt.NDArray[np.bool_],
+    aggressor: npt.NDArray[np.bool_],
+    median_size: float | None = None,
+    size_cap: float = 3.0,
+) -> dict[str, Any]: ...
+def hawkes_simulate_marked(
+    mu: float,
+    alpha: float,
+    beta: float,
+    horizon_s: float,
+    seed: int,
+    size_power: float = 0.5,
+    same_side_mult: float = 1.875,
+    aggressor_mult: float = 1.2,
+    median_size: float = 1.0,
+    size_cap: float = 3.0,
+    size_sigma: float = 0.8,
+    p_same_side: float = 0.5,
+    p_aggressor: float = 0.5,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]: ...
+def hawkes_fit_queue(
+    times_s: npt.NDArray[np.float64],
+    horizon_s: float,
+    queue_times_s: npt.NDArray[np.float64],
+    queue_consumed: npt.NDArray[np.float64],
+    typical_queue: float,
+) -> dict[str, Any]: ...
+def hawkes_simulate_queue(
+    mu: float,
+    alpha: float,
+    beta: float,
+    queue_sensitivity: float,
+    typical_queue: float,
+    queue_times_s: npt.NDArray[np.float64],
+    queue_consumed: npt.NDArray[np.float64],
+    horizon_s: float,
+    seed: int,
+) -> npt.NDArray[np.float64]: ...
+
+@final
+class HawkesIntensity:
+    def __new__(cls, mu: float, alpha: float, beta: float) -> Self: ...
+    def update(self, t: float) -> float: ...
+    def update_many(self, times_s: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    def intensity(self, t: float) -> float: ...
+    def expected_count(self, t: float, h: float) -> float: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def mu(self) -> float: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def beta(self) -> float: ...
+
+@final
+class FillIntensityModel:
+    def __new__(
+        cls,
+        *,
+        mu_0: float = 1.0,
+        w_funding: float = 0.0,
+        w_oi_change: float = 0.0,
+        w_time_to_settlement: float = 0.0,
+        settlement_period_h: float = 8.0,
+        alpha_base: float = 0.3,
+        alpha_size_power: float = 0.5,
+        alpha_same_side_mult: float = 1.875,
+        alpha_aggressor_mult: float = 1.2,
+        size_cap: float = 3.0,
+        median_trade_size: float = 1.0,
+        mean_mark_multiplier: float = 1.0,
+        beta_time: float = 1.0,
+        beta_queue_sensitivity: float = 0.5,
+        typical_queue: float = 1.0,
+        regime_multipliers: list[float] = ...,
+        depth_decay_per_bp: float = 0.5,
+    ) -> Self: ...
+    def baseline(
+        self,
+        funding_rate: float = 0.0,
+        oi_change_rate: float = 0.0,
+        time_to_settlement_h: float = 0.0,
+        regime: int = 0,
+    ) -> float: ...
+    def excitation_at(
+        self,
+        t: float,
+        trade_t: npt.NDArray[np.float64],
+        size: npt.NDArray[np.float64],
+        same_side: npt.NDArray[np.bool_],
+        aggressor: npt.NDArray[np.bool_],
+        queue_consumed_since: npt.NDArray[np.float64],
+    ) -> float: ...
+    def expected_fills_in_window(
+        self,
+        t0: float,
+        t1: float,
+        depth_bps: float,
+        excitation: float = 0.0,
+        funding_rate: float = 0.0,
+        oi_change_rate: float = 0.0,
+        time_to_settlement_h: float = 0.0,
+        regime: int = 0,
+    ) -> float: ...
+    def kappa(
+        self,
+        reference_depth_bps: float,
+        excitation: float = 0.0,
+        funding_rate: float = 0.0,
+        oi_change_rate: float = 0.0,
+        time_to_settlement_h: float = 0.0,
+        regime: int = 0,
+    ) -> float: ...
+    def params(self) -> dict[str, Any]: ...
+
+# ---- models: toxicity (crossbook.models.toxicity)
+
+def toxicity_feature_names() -> list[str]: ...
+def toxicity_features(
+    trades: dict[str, npt.NDArray[Any]],
+    own: dict[str, npt.NDArray[Any]],
+    reference: dict[str, npt.NDArray[Any]] | None = None,
+    ticker: dict[str, npt.NDArray[Any]] | None = None,
+    liquidations: npt.NDArray[np.int64] | None = None,
+    size_window: int = 500,
+    ref_change_ms: float = 100.0,
+    basis_ewma_s: float = 60.0,
+    oi_window_s: float = 60.0,
+    liq_window_ms: float = 1000.0,
+    time_since_cap_ms: float = 60000.0,
+) -> npt.NDArray[np.float64]: ...
+def toxicity_labels(
+    trades: dict[str, npt.NDArray[Any]],
+    own: dict[str, npt.NDArray[Any]],
+    reference: dict[str, npt.NDArray[Any]] | None = None,
+    ticker: dict[str, npt.NDArray[Any]] | None = None,
+    informed_bps: float = 5.0,
+    horizon_ms: float = 10000.0,
+    arb_window_ms: float = 500.0,
+    arb_min_gap_bps: float = 1.0,
+    arb_close_frac: float = 0.5,
+    basis_ewma_s: float = 60.0,
+    oi_drop_pct: float = 0.05,
+    oi_window_s: float = 60.0,
+    funding_pct: float = 0.9,
+    funding_history: int = 10000,
+    require_funding_extreme: bool = True,
+) -> npt.NDArray[np.uint8]: ...
+
+@final
+class SoftmaxClassifier:
+    @staticmethod
+    def fit(
+        x: npt.NDArray[np.float64],
+        y: npt.NDArray[np.int64],
+        n_classes: int,
+        l2: float = 1e-4,
+        standardize: bool = True,
+        class_weight: list[float] | None = None,
+        max_iter: int = 1000,
+        gtol: float = 1e-7,
+    ) -> SoftmaxClassifier: ...
+    def predict_proba(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    @property
+    def coef(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def mean(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def scale(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def n_classes(self) -> int: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def objective(self) -> float: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def converged(self) -> bool: ...
+
+@final
+class AdverseSelectionAdjuster:
+    def __new__(
+        cls,
+        classifier: SoftmaxClassifier | None = None,
+        informed_class: int = 1,
+        ema_alpha: float = 0.05,
+        kappa_discount_per_informed_pct: float = 0.01,
+        spread_premium_per_informed_pct: float = 0.02,
+        kappa_floor: float = 0.3,
+    ) -> Self: ...
+    def on_trade(self, features: npt.NDArray[np.float64]) -> float: ...
+    def on_informed_probability(self, p: float) -> None: ...
+    def run(
+        self, x: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    @property
+    def informed_fraction(self) -> float: ...
+    def get_kappa_adjustment(self) -> float: ...
+    def get_spread_adjustment_bps(self) -> float: ...
+
+@final
+class LiquidationDetector:
+    def __new__(
+        cls,
+        cascade_threshold_oi_drop_pct: float = 0.5,
+        lookback_s: float = 60.0,
+        slope: float = 4.0,
+        funding_weight: float = 2.0,
+        funding_extreme_level: float = 0.9,
+        capacity: int = 100000,
+    ) -> Self: ...
+    def update(self, current_oi: float, current_funding: float, timestamp_ns: int) -> float: ...
+    def run(
+        self, oi: npt.NDArray[np.float64], funding: npt.NDArray[np.float64], t_ns: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]: ...
+    def is_cascade_active(self) -> bool: ...
+    @property
+    def liquidation_probability(self) -> float: ...
+    @property
+    def oi_change_pct(self) -> float: ...
+    @property
+    def funding_percentile(self) -> float: ...

@@ -9,6 +9,9 @@ mod errors;
 mod exchange;
 mod jumps;
 mod leadlag;
+mod models_fill;
+mod models_hawkes;
+mod models_toxicity;
 mod parse;
 mod quote;
 mod signals;
@@ -64,5 +67,23 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quote::quote_fit_intensity, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::run_backtest, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::backtest_default_params, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_exp, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_loglik, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_gof, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_exp, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_state_baseline, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_state_baseline, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_marked, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_marked, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_fit_queue, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hawkes::hawkes_simulate_queue, m)?)?;
+    m.add_class::<models_hawkes::PyHawkesIntensity>()?;
+    m.add_class::<models_fill::PyFillIntensityModel>()?;
+    m.add_function(wrap_pyfunction!(models_toxicity::toxicity_feature_names, m)?)?;
+    m.add_function(wrap_pyfunction!(models_toxicity::toxicity_features, m)?)?;
+    m.add_function(wrap_pyfunction!(models_toxicity::toxicity_labels, m)?)?;
+    m.add_class::<models_toxicity::PySoftmaxClassifier>()?;
+    m.add_class::<models_toxicity::PyAdverseSelectionAdjuster>()?;
+    m.add_class::<models_toxicity::PyLiquidationDetector>()?;
     Ok(())
 }
