@@ -14,6 +14,7 @@ pub mod book;
 pub mod error;
 pub mod exchange;
 pub mod leadlag;
+pub mod models;
 pub mod parse;
 pub mod quote;
 pub mod ring;
