@@ -8,6 +8,7 @@ mod errors;
 mod exchange;
 mod jumps;
 mod leadlag;
+mod models_hmm;
 mod parse;
 mod quote;
 mod signals;
@@ -61,5 +62,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quote::glft_coefficients, m)?)?;
     m.add_function(wrap_pyfunction!(quote::quote_arrival_depths, m)?)?;
     m.add_function(wrap_pyfunction!(quote::quote_fit_intensity, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hmm::hmm_filter, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hmm::hmm_loglik, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hmm::hmm_fit, m)?)?;
+    m.add_class::<models_hmm::PyHmmFilter>()?;
     Ok(())
 }

@@ -24,6 +24,7 @@
 //! exponent-tracked product of `c_t` (one `ln` at the end): accurate to a few ulps of the total, which is
 //! what lets it match hmmlearn's log-space `score` to ~1e-12 relative.
 
+use super::hmm_forward::{filter_batch, Emission, Forward};
 use crate::error::{CoreError, Result};
 
 /// The four market regimes of the seed, in state-index order.
@@ -84,19 +85,16 @@ pub struct RegimeEmissionModel {
 
 /// Tolerance on `Σ p = 1` for the start and transition probabilities.
 pub const SUM_TOL: f64 = 1e-6;
-/// Below this the scaled step underflows and is redone in log space.
-const TINY: f64 = 1e-290;
-const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
 /// A `K`-state HMM with diagonal Gaussian emissions over `d` features. Matrices are row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GaussianHmm {
-    k: usize,
-    d: usize,
-    startprob: Vec<f64>,
-    transmat: Vec<f64>,
-    means: Vec<f64>,
-    variances: Vec<f64>,
+    pub(crate) k: usize,
+    pub(crate) d: usize,
+    pub(crate) startprob: Vec<f64>,
+    pub(crate) transmat: Vec<f64>,
+    pub(crate) means: Vec<f64>,
+    pub(crate) variances: Vec<f64>,
 }
 
 fn invalid(msg: String) -> CoreError {
@@ -225,14 +223,9 @@ impl GaussianHmm {
     /// [`CoreError::InvalidInput`] for a length that is not a multiple of d or a non-finite value.
     pub fn filter(&self, x: &[f64]) -> Result<(Vec<f64>, f64)> {
         let n = self.check_obs(x)?;
-        let em = Emission::new(self);
-        let mut f = Forward::new(self.k);
         let mut probs = Vec::with_capacity(n * self.k);
-        for row in x.chunks_exact(self.d) {
-            f.step(self, &em, row);
-            probs.extend_from_slice(&f.alpha);
-        }
-        Ok((probs, f.loglik()))
+        let ll = filter_batch(self, &Emission::new(self), x, Some(&mut probs));
+        Ok((probs, ll))
     }
 
     /// The total log-likelihood of `x` (n×d), without keeping the probabilities.
@@ -241,12 +234,7 @@ impl GaussianHmm {
     /// As [`Self::filter`].
     pub fn loglik(&self, x: &[f64]) -> Result<f64> {
         self.check_obs(x)?;
-        let em = Emission::new(self);
-        let mut f = Forward::new(self.k);
-        for row in x.chunks_exact(self.d) {
-            f.step(self, &em, row);
-        }
-        Ok(f.loglik())
+        Ok(filter_batch(self, &Emission::new(self), x, None))
     }
 }
 
@@ -258,187 +246,6 @@ pub(crate) fn check_obs(x: &[f64], d: usize) -> Result<usize> {
         return Err(invalid(format!("observations: row {} feature {} is not finite ({})", i / d, i % d, x[i])));
     }
     Ok(x.len() / d)
-}
-
-/// Per-state constants of the log emission density.
-#[derive(Debug, Clone)]
-pub(crate) struct Emission {
-    d: usize,
-    /// `−½ Σ_c ln(2π σ²_jc)` per state
-    cst: Vec<f64>,
-    /// `½ / σ²_jc`, K×d
-    half_inv: Vec<f64>,
-    means: Vec<f64>,
-}
-
-impl Emission {
-    pub(crate) fn new(m: &GaussianHmm) -> Self {
-        Self::from_parts(m.d, &m.means, &m.variances)
-    }
-
-    pub(crate) fn from_parts(d: usize, means: &[f64], variances: &[f64]) -> Self {
-        let cst = variances.chunks_exact(d).map(|v| -0.5 * v.iter().map(|s| LN_2PI + s.ln()).sum::<f64>()).collect();
-        let half_inv = variances.iter().map(|s| 0.5 / s).collect();
-        Self { d, cst, half_inv, means: means.to_vec() }
-    }
-
-    /// `ln b_j(x)` for every state into `out[K]`.
-    #[inline]
-    pub(crate) fn log_density(&self, x: &[f64], out: &mut [f64]) {
-        let d = self.d;
-        for (j, o) in out.iter_mut().enumerate() {
-            let mu = &self.means[j * d..(j + 1) * d];
-            let hi = &self.half_inv[j * d..(j + 1) * d];
-            let mut q = 0.0;
-            for c in 0..d {
-                let z = x[c] - mu[c];
-                q += z * z * hi[c];
-            }
-            *o = self.cst[j] - q;
-        }
-    }
-}
-
-/// Neumaier-compensated running sum.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct KahanSum {
-    sum: f64,
-    comp: f64,
-}
-
-impl KahanSum {
-    #[inline]
-    pub(crate) fn add(&mut self, v: f64) {
-        let t = self.sum + v;
-        if self.sum.abs() >= v.abs() {
-            self.comp += (self.sum - t) + v;
-        } else {
-            self.comp += (v - t) + self.sum;
-        }
-        self.sum = t;
-    }
-
-    pub(crate) fn value(&self) -> f64 {
-        self.sum + self.comp
-    }
-}
-
-/// `ln(Π c_t)` kept exactly as a mantissa in `[1, 2)` times a power of two: after every factor the binary
-/// exponent moves into an integer (branch-free, exact), so the product never under- or overflows.
-#[derive(Debug, Clone, Copy)]
-struct LogProduct {
-    mant: f64,
-    exp2: i64,
-}
-
-impl LogProduct {
-    const EXP_MASK: u64 = 0x7ff << 52;
-
-    fn new() -> Self {
-        Self { mant: 1.0, exp2: 0 }
-    }
-
-    /// Multiply by a positive normal factor whose product with the mantissa stays normal.
-    #[inline]
-    fn mul(&mut self, c: f64) {
-        let bits = (self.mant * c).to_bits();
-        self.exp2 += ((bits & Self::EXP_MASK) >> 52) as i64 - 1023;
-        self.mant = f64::from_bits((bits & !Self::EXP_MASK) | (1023 << 52));
-    }
-
-    fn ln(&self) -> f64 {
-        self.mant.ln() + (self.exp2 as f64) * std::f64::consts::LN_2
-    }
-}
-
-/// The forward recursion's state: normalised α, scratch, and the running log-likelihood.
-#[derive(Debug, Clone)]
-pub(crate) struct Forward {
-    pub(crate) alpha: Vec<f64>,
-    pred: Vec<f64>,
-    lb: Vec<f64>,
-    shift: KahanSum,
-    prod: LogProduct,
-    pub(crate) n: u64,
-}
-
-impl Forward {
-    pub(crate) fn new(k: usize) -> Self {
-        Self {
-            alpha: vec![0.0; k],
-            pred: vec![0.0; k],
-            lb: vec![0.0; k],
-            shift: KahanSum::default(),
-            prod: LogProduct::new(),
-            n: 0,
-        }
-    }
-
-    pub(crate) fn loglik(&self) -> f64 {
-        if self.n == 0 {
-            0.0
-        } else {
-            self.shift.value() + self.prod.ln()
-        }
-    }
-
-    /// One-step-ahead state probabilities (π before the first observation).
-    pub(crate) fn predict_into(&self, m: &GaussianHmm, out: &mut [f64]) {
-        let k = m.k;
-        if self.n == 0 {
-            out.copy_from_slice(&m.startprob);
-            return;
-        }
-        out.iter_mut().for_each(|p| *p = 0.0);
-        for (i, &a) in self.alpha.iter().enumerate() {
-            let row = &m.transmat[i * k..(i + 1) * k];
-            for (p, &t) in out.iter_mut().zip(row) {
-                *p += a * t;
-            }
-        }
-    }
-
-    /// Advance by one (already checked, finite) observation row.
-    #[inline]
-    pub(crate) fn step(&mut self, m: &GaussianHmm, em: &Emission, x: &[f64]) {
-        let mut pred = std::mem::take(&mut self.pred);
-        self.predict_into(m, &mut pred);
-        self.pred = pred;
-        em.log_density(x, &mut self.lb);
-        let mx = self.lb.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut c = 0.0;
-        for ((a, &p), &l) in self.alpha.iter_mut().zip(&self.pred).zip(&self.lb) {
-            *a = p * (l - mx).exp();
-            c += *a;
-        }
-        if c > TINY && c.is_finite() {
-            let inv = 1.0 / c;
-            self.alpha.iter_mut().for_each(|a| *a *= inv);
-            self.shift.add(mx);
-            self.prod.mul(c);
-        } else {
-            self.log_step(mx);
-        }
-        self.n += 1;
-    }
-
-    /// The same step in log space (used when the scaled step underflows).
-    #[cold]
-    fn log_step(&mut self, mx: f64) {
-        for ((a, &p), &l) in self.alpha.iter_mut().zip(&self.pred).zip(&self.lb) {
-            *a = if p > 0.0 { p.ln() + (l - mx) } else { f64::NEG_INFINITY };
-        }
-        let top = self.alpha.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut s = 0.0;
-        for a in &mut self.alpha {
-            *a = (*a - top).exp();
-            s += *a;
-        }
-        let inv = 1.0 / s;
-        self.alpha.iter_mut().for_each(|a| *a *= inv);
-        self.shift.add(mx + top);
-        self.prod.mul(s);
-    }
 }
 
 /// The seed's `OnlineHMMFilter`: the forward recursion one observation at a time, O(K² + K·d) per update.
@@ -468,6 +275,21 @@ impl OnlineFilter {
         check_obs(x, self.model.d)?;
         self.fwd.step(&self.model, &self.em, x);
         Ok(&self.fwd.alpha)
+    }
+
+    /// Feed n observations (n×d, row-major); returns the n×K filtered probabilities. Identical to n calls
+    /// of [`Self::update`].
+    ///
+    /// # Errors
+    /// As [`Self::update`], checked for every row before any is applied (the state is unchanged then).
+    pub fn update_many(&mut self, x: &[f64]) -> Result<Vec<f64>> {
+        let n = check_obs(x, self.model.d)?;
+        let mut out = Vec::with_capacity(n * self.model.k);
+        for row in x.chunks_exact(self.model.d) {
+            self.fwd.step(&self.model, &self.em, row);
+            out.extend_from_slice(&self.fwd.alpha);
+        }
+        Ok(out)
     }
 
     /// `P(state_t | x_0..x_t)` after the last update (the start probabilities before any).

@@ -30,7 +30,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::hmm::{check_obs, Emission, GaussianHmm, KahanSum, SEED_TRANSMAT};
+use super::hmm::{check_obs, GaussianHmm, SEED_TRANSMAT};
+use super::hmm_forward::{Emission, KahanSum};
 use crate::error::{CoreError, Result};
 
 /// Settings of [`fit`]. `Default` is the four-regime fit.

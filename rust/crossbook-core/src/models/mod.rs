@@ -5,5 +5,6 @@
 
 pub mod hmm;
 pub mod hmm_fit;
+mod hmm_forward;
 #[cfg(test)]
 mod hmm_tests;
