@@ -97,7 +97,7 @@ pub fn hmm_loglik(
 
 /// Baum–Welch fit; returns a dict of the parameters (states ordered by feature `order_by`) and diagnostics.
 #[pyfunction]
-#[pyo3(signature = (x, n_states=4, n_iter=100, tol=1e-6, n_restarts=4, seed=0, var_floor=1e-3, order_by=0, transmat_init=None))]
+#[pyo3(signature = (x, n_states=4, n_iter=100, tol=1e-6, n_restarts=4, seed=0, var_floor=1e-3, order_by=0, transmat_init=None, zero_mean=None))]
 pub fn hmm_fit<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
@@ -109,6 +109,7 @@ pub fn hmm_fit<'py>(
     var_floor: f64,
     order_by: usize,
     transmat_init: Option<PyReadonlyArray2<'py, f64>>,
+    zero_mean: Option<Vec<bool>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = x.shape()[1];
     let xs = slice2("X", &x)?;
@@ -124,7 +125,8 @@ pub fn hmm_fit<'py>(
         }
         None => None,
     };
-    let cfg = FitConfig { n_states, n_iter, tol, n_restarts, seed, var_floor, order_by, transmat_init };
+    let zero_mean = zero_mean.unwrap_or_default();
+    let cfg = FitConfig { n_states, n_iter, tol, n_restarts, seed, var_floor, order_by, transmat_init, zero_mean };
     let r = py.detach(|| fit(xs, d, &cfg)).map_err(CoreErr)?;
     let (k, m) = (r.model.n_states(), &r.model);
     let out = PyDict::new(py);

@@ -17,6 +17,9 @@
 //!   observation (lowest `max_j ln b_j`) with the overall variances and its initial transition row, and
 //!   EM continues (at most `4·K` re-initialisations per restart; after that the state keeps its last
 //!   parameters). A transition row with no mass keeps its previous values. Nothing here produces NaN.
+//! - **Zero-mean features.** Features flagged in `zero_mean` (a signed flow imbalance: its sign is the
+//!   direction, not the regime) keep emission mean 0 in every state; only their variance is estimated
+//!   (`Σγx² / Σγ`), so states cannot split on the sign of the flow.
 //! - **Stopping.** When the log-likelihood gains less than `tol` per observation, or after `n_iter`
 //!   M-steps.
 //! - **Ordering.** States are finally sorted by the mean of feature `order_by` (ascending), so with the
@@ -53,6 +56,8 @@ pub struct FitConfig {
     pub order_by: usize,
     /// initial transition matrix K×K (default: the seed's for K = 4, else 0.9 on the diagonal)
     pub transmat_init: Option<Vec<f64>>,
+    /// features whose emission mean is fixed at 0 in every state (empty: none; else one flag per feature)
+    pub zero_mean: Vec<bool>,
 }
 
 impl Default for FitConfig {
@@ -66,6 +71,7 @@ impl Default for FitConfig {
             var_floor: 1e-3,
             order_by: 0,
             transmat_init: None,
+            zero_mean: Vec::new(),
         }
     }
 }
@@ -126,7 +132,14 @@ pub fn fit(x: &[f64], d: usize, cfg: &FitConfig) -> Result<FitResult> {
     };
     // validates the initial transition matrix (and nothing else matters yet)
     GaussianHmm::new(vec![1.0 / k as f64; k], trans0.clone(), vec![0.0; k], vec![1.0; k])?;
-    let data = Data::new(x, n, d, cfg.var_floor);
+    if !(cfg.zero_mean.is_empty() || cfg.zero_mean.len() == d) {
+        return Err(CoreError::InvalidInput(format!(
+            "zero_mean needs one flag per feature ({d}), got {}",
+            cfg.zero_mean.len()
+        )));
+    }
+    let zero = if cfg.zero_mean.is_empty() { vec![false; d] } else { cfg.zero_mean.clone() };
+    let data = Data::new(x, n, d, cfg.var_floor, zero);
     let runs: Vec<Run> = (0..cfg.n_restarts)
         .into_par_iter()
         .map(|r| {
@@ -197,12 +210,15 @@ struct Data<'a> {
     x: &'a [f64],
     n: usize,
     d: usize,
+    /// overall variance per feature (second moment for zero-mean features)
     var: Vec<f64>,
     floor: Vec<f64>,
+    /// features with emission means fixed at 0
+    zero: Vec<bool>,
 }
 
 impl<'a> Data<'a> {
-    fn new(x: &'a [f64], n: usize, d: usize, frac: f64) -> Self {
+    fn new(x: &'a [f64], n: usize, d: usize, frac: f64, zero: Vec<bool>) -> Self {
         let mut mean = vec![0.0; d];
         for row in x.chunks_exact(d) {
             for (m, v) in mean.iter_mut().zip(row) {
@@ -210,6 +226,11 @@ impl<'a> Data<'a> {
             }
         }
         mean.iter_mut().for_each(|m| *m /= n as f64);
+        for (m, &z) in mean.iter_mut().zip(&zero) {
+            if z {
+                *m = 0.0;
+            }
+        }
         let mut var = vec![0.0; d];
         for row in x.chunks_exact(d) {
             for c in 0..d {
@@ -219,11 +240,16 @@ impl<'a> Data<'a> {
         }
         var.iter_mut().for_each(|v| *v /= n as f64);
         let floor = (0..d).map(|c| (frac * var[c]).max(1e-12 * mean[c].powi(2).max(1.0))).collect();
-        Self { x, n, d, var, floor }
+        Self { x, n, d, var, floor, zero }
     }
 
     fn row(&self, t: usize) -> &[f64] {
         &self.x[t * self.d..(t + 1) * self.d]
+    }
+
+    /// observation t as a state centre (zero-mean features at 0)
+    fn centre(&self, t: usize) -> Vec<f64> {
+        self.row(t).iter().zip(&self.zero).map(|(&v, &z)| if z { 0.0 } else { v }).collect()
     }
 
     /// overall variance, floored
@@ -257,7 +283,7 @@ fn quantile_init(data: &Data<'_>, k: usize, trans0: &[f64], order_by: usize) -> 
         let rows = &idx[lo..hi];
         let cnt = rows.len() as f64;
         for c in 0..d {
-            let m = rows.iter().map(|&t| data.x[t * d + c]).sum::<f64>() / cnt;
+            let m = if data.zero[c] { 0.0 } else { rows.iter().map(|&t| data.x[t * d + c]).sum::<f64>() / cnt };
             let v = rows.iter().map(|&t| (data.x[t * d + c] - m).powi(2)).sum::<f64>() / cnt;
             means[j * d + c] = m;
             vars[j * d + c] = v.max(data.floor[c]);
@@ -297,7 +323,7 @@ fn kmeanspp_init(data: &Data<'_>, k: usize, trans0: &[f64], seed: u64, restart: 
         };
         centres.push(pick);
     }
-    let means = centres.iter().flat_map(|&t| data.row(t).to_vec()).collect();
+    let means = centres.iter().flat_map(|&t| data.centre(t)).collect();
     let vars = (0..k).flat_map(|_| data.var_floored()).collect();
     Params { start: vec![1.0 / k as f64; k], trans: trans0.to_vec(), means, vars }
 }
@@ -553,7 +579,7 @@ impl Workspace {
                 if may_reinit && reinit < 4 * k {
                     let t = self.worst_explained(&used);
                     used.push(t);
-                    p.means[j * d..(j + 1) * d].copy_from_slice(data.row(t));
+                    p.means[j * d..(j + 1) * d].copy_from_slice(&data.centre(t));
                     p.vars[j * d..(j + 1) * d].copy_from_slice(&data.var_floored());
                     p.trans[j * k..(j + 1) * k].copy_from_slice(&trans0[j * k..(j + 1) * k]);
                     reinit += 1;
@@ -562,10 +588,12 @@ impl Workspace {
             }
             for c in 0..d {
                 let mut m = 0.0;
-                for t in 0..n {
-                    m += self.gamma[t * k + j] * data.x[t * d + c];
+                if !data.zero[c] {
+                    for t in 0..n {
+                        m += self.gamma[t * k + j] * data.x[t * d + c];
+                    }
+                    m /= occ[j];
                 }
-                m /= occ[j];
                 let mut v = 0.0;
                 for t in 0..n {
                     v += self.gamma[t * k + j] * (data.x[t * d + c] - m).powi(2);

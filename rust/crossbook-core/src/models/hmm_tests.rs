@@ -280,3 +280,19 @@ fn fit_handles_outliers_and_empty_states() {
     let (p, ll) = r.model.filter(&x).unwrap();
     assert!(ll.is_finite() && p.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn zero_mean_features_keep_mean_zero() {
+    // feature 1 is signed flow: ±1 around 0 in both states; only feature 0 separates them
+    let truth =
+        GaussianHmm::new(vec![0.5, 0.5], vec![0.9, 0.1, 0.1, 0.9], vec![0.0, 0.0, 3.0, 0.0], vec![0.2, 0.05, 0.2, 0.5])
+            .unwrap();
+    let (_, x) = sample(&truth, 4_000, 21);
+    let cfg = FitConfig { n_states: 2, zero_mean: vec![false, true], ..FitConfig::default() };
+    let r = fit(&x, 2, &cfg).unwrap();
+    assert_eq!((r.model.means()[1], r.model.means()[3]), (0.0, 0.0));
+    assert!((r.model.means()[2] - 3.0).abs() < 0.05);
+    assert!((r.model.variances()[3] / 0.5 - 1.0).abs() < 0.1 && (r.model.variances()[1] / 0.05 - 1.0).abs() < 0.1);
+    let e = fit(&x, 2, &FitConfig { zero_mean: vec![true], ..cfg }).unwrap_err();
+    assert_eq!(e, CoreError::InvalidInput("zero_mean needs one flag per feature (2), got 1".into()));
+}
