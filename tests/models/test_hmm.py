@@ -342,6 +342,28 @@ def test_regime_features_are_causal() -> None:
     assert p_g.filter(pl.col("t_ns") <= cut).equals(p_f.filter(pl.col("t_ns") <= cut))
 
 
+def test_regime_features_from_a_store_and_from_the_book(tmp_path) -> None:
+    from crossbook import store
+    from crossbook.sim import simulate
+
+    r = simulate(minutes=3, seed=4)
+    want = regime_features(r, "binance-futures", "BTCUSDT")
+    store.write_tables(r.tables, tmp_path / "s", "sim-3min-seed4")
+    got = regime_features(store.open(tmp_path / "s"), "binance-futures", "BTCUSDT")
+    assert got.equals(want)
+    # no bbo rows: the mid comes from the top of book rebuilt from the book table
+    no_bbo = {"bbo": r.tables["bbo"].clear(), "trade": r.tables["trade"], "book": r.tables["book"]}
+    book = regime_features(no_bbo, "binance-futures", "BTCUSDT")
+    both = want.join(book, on="t_ns", suffix="_book")
+    assert both.height >= want.height - 2
+    for c in ("trade_intensity", "imbalance"):
+        np.testing.assert_array_equal(both[c].to_numpy(), both[f"{c}_book"].to_numpy())
+    # the book's top moves on 50 ms diff messages, the bbo on every refresh: close, not equal
+    assert abs(both["volatility"].mean() - both["volatility_book"].mean()) < 0.1
+    assert np.corrcoef(both["volatility"], both["volatility_book"])[0, 1] > 0.6
+    assert np.corrcoef(both["adverse_selection"], both["adverse_selection_book"])[0, 1] > 0.95
+
+
 def test_regime_features_errors() -> None:
     tables = _synthetic_tables()
     with pytest.raises(InvalidInputError, match=r"^no bbo or book rows for this instrument"):
