@@ -27,7 +27,8 @@
 //! exact rescalings and one `ln` at the end: accurate to ~1e-15 relative, more than hmmlearn's log-space
 //! `score` (whose own rounding grows with n: ~1e-8 absolute at n = 20 000).
 
-use super::hmm_forward::{filter_batch, Emission, Forward};
+use super::hmm_forward::{Emission, Forward};
+use super::hmm_kernel::filter_batch;
 use crate::error::{CoreError, Result};
 
 /// The four market regimes of the seed, in state-index order.

@@ -1,6 +1,6 @@
 //! The forward recursion of [`super::hmm`]: emission constants, exact log-likelihood accumulators, a
-//! branch-free `exp` for non-positive arguments, the general step (any K and d; the online filter) and
-//! batch kernels specialised for small K × d.
+//! branch-free `exp` for non-positive arguments and the general step (any K and d; the online filter).
+//! The batch kernels are in [`super::hmm_kernel`].
 //!
 //! The recursion keeps unnormalised forward variables `α̃` and rescales them by an exact power of two only
 //! when their sum drops below 2⁻⁶⁴, so the dependency chain from one step to the next is just the
@@ -11,9 +11,6 @@
 //! Every path runs the same floating-point operations in the same order (prediction `Σ_i α̃_i A_ij` summed
 //! over even then odd `i`, the emission sum in feature order), so the online filter and the batch filter
 //! agree bit for bit.
-
-// The kernels index K×K and K×d arrays with the same (i, j, c) on both sides; iterators would hide that.
-#![allow(clippy::needless_range_loop)]
 
 use super::hmm::GaussianHmm;
 
@@ -26,10 +23,10 @@ const LN_2PI: f64 = 1.837_877_066_409_345_5;
 pub(crate) struct Emission {
     d: usize,
     /// `−½ Σ_c ln(2π σ²_jc)` per state
-    cst: Vec<f64>,
+    pub(super) cst: Vec<f64>,
     /// `½ / σ²_jc`, K×d
-    half_inv: Vec<f64>,
-    means: Vec<f64>,
+    pub(super) half_inv: Vec<f64>,
+    pub(super) means: Vec<f64>,
 }
 
 impl Emission {
@@ -176,7 +173,14 @@ fn shifted(lb: &[f64], b: &mut [f64]) -> f64 {
 /// falls below 2⁻⁶⁴ (exact); returns `Σ α̃`. Falls back to log space (needs the log densities `lb`) when the
 /// scaled sum underflows, and to "no information" when every density is zero.
 #[inline(always)]
-fn advance(alpha: &mut [f64], pred: &[f64], b: &[f64], mx: f64, lb: impl FnOnce() -> Vec<f64>, ll: &mut LogLik) -> f64 {
+pub(super) fn advance(
+    alpha: &mut [f64],
+    pred: &[f64],
+    b: &[f64],
+    mx: f64,
+    lb: impl FnOnce() -> Vec<f64>,
+    ll: &mut LogLik,
+) -> f64 {
     if mx == f64::NEG_INFINITY {
         alpha.copy_from_slice(pred);
         ll.zero = true;
@@ -239,7 +243,7 @@ fn predict(alpha: &[f64], trans: &[f64], out: &mut [f64]) {
 
 /// `p = α̃ / Σ α̃`.
 #[inline(always)]
-fn normalise(alpha: &[f64], sum: f64, out: &mut [f64]) {
+pub(super) fn normalise(alpha: &[f64], sum: f64, out: &mut [f64]) {
     let inv = 1.0 / sum;
     for (o, &a) in out.iter_mut().zip(alpha) {
         *o = a * inv;
@@ -297,205 +301,6 @@ impl Forward {
         self.sum = advance(&mut self.alpha, &self.pred, &self.b, mx, || lb.clone(), &mut self.ll);
         normalise(&self.alpha, self.sum, &mut self.probs);
         self.n += 1;
-    }
-}
-
-/// The batch forward pass over `x` (checked n×d); appends the n×K probabilities to `probs` when given;
-/// returns ln L.
-pub(crate) fn filter_batch(m: &GaussianHmm, em: &Emission, x: &[f64], probs: Option<&mut Vec<f64>>) -> f64 {
-    macro_rules! fixed {
-        ($(($k:literal, $d:literal)),*) => {
-            match (m.k, m.d) {
-                $(($k, $d) => return run_fixed::<$k, $d>(m, em, x, probs),)*
-                _ => {}
-            }
-        };
-    }
-    fixed!(
-        (2, 1),
-        (2, 2),
-        (2, 3),
-        (2, 4),
-        (2, 5),
-        (2, 6),
-        (3, 1),
-        (3, 2),
-        (3, 3),
-        (3, 4),
-        (3, 5),
-        (3, 6),
-        (4, 1),
-        (4, 2),
-        (4, 3),
-        (4, 4),
-        (4, 5),
-        (4, 6),
-        (5, 4),
-        (6, 4)
-    );
-    let mut f = Forward::new(m.k);
-    let mut probs = probs;
-    for row in x.chunks_exact(m.d) {
-        f.step(m, em, row);
-        if let Some(p) = probs.as_deref_mut() {
-            p.extend_from_slice(&f.probs);
-        }
-    }
-    f.loglik()
-}
-
-/// Rows per chunk of the specialised kernel.
-const CHUNK: usize = 8192;
-/// From this many rows on, the emissions of the next chunk are computed on another thread while the
-/// recursion runs over the current one.
-const PIPELINE_MIN_ROWS: usize = 4 * CHUNK;
-
-/// Model constants of the specialised kernel.
-struct Fixed<const K: usize, const D: usize> {
-    start: [f64; K],
-    trans: [[f64; K]; K],
-    mu: [[f64; D]; K],
-    hi: [[f64; D]; K],
-    cst: [f64; K],
-}
-
-/// Shifted densities of a chunk: `b[j·CHUNK + t] = exp(lb_j(x_t) − mx[t])`, `mx[t] = max_j lb_j(x_t)`.
-struct ChunkBuf {
-    b: Vec<f64>,
-    mx: Vec<f64>,
-}
-
-impl ChunkBuf {
-    fn new(k: usize) -> Self {
-        Self { b: vec![0.0; k * CHUNK], mx: vec![0.0; CHUNK] }
-    }
-}
-
-/// The recursion's state between chunks.
-struct Rec<const K: usize> {
-    alpha: [f64; K],
-    sum: f64,
-    ll: LogLik,
-    first: bool,
-}
-
-impl<const K: usize, const D: usize> Fixed<K, D> {
-    /// Emissions of a chunk of rows (≤ CHUNK): loops over time that vectorise; the same operations in the
-    /// same order as [`Emission::log_density`] and [`shifted`].
-    fn emissions(&self, xc: &[f64], buf: &mut ChunkBuf) {
-        let n = xc.len() / D;
-        for j in 0..K {
-            let bj = &mut buf.b[j * CHUNK..j * CHUNK + n];
-            for (row, out) in xc.chunks_exact(D).zip(bj.iter_mut()) {
-                let mut q = 0.0;
-                for c in 0..D {
-                    let z = row[c] - self.mu[j][c];
-                    q += z * z * self.hi[j][c];
-                }
-                *out = self.cst[j] - q;
-            }
-        }
-        let mx = &mut buf.mx[..n];
-        mx.iter_mut().for_each(|m| *m = f64::NEG_INFINITY);
-        for j in 0..K {
-            for (m, &l) in mx.iter_mut().zip(&buf.b[j * CHUNK..j * CHUNK + n]) {
-                if l > *m {
-                    *m = l;
-                }
-            }
-        }
-        for j in 0..K {
-            for (o, &m) in buf.b[j * CHUNK..j * CHUNK + n].iter_mut().zip(mx.iter()) {
-                *o = exp_le0(*o - m);
-            }
-        }
-    }
-
-    /// The recursion over a chunk whose emissions are in `buf`.
-    fn recurse(&self, em: &Emission, xc: &[f64], buf: &ChunkBuf, st: &mut Rec<K>, mut probs: Option<&mut Vec<f64>>) {
-        for (t, row) in xc.chunks_exact(D).enumerate() {
-            let mut pred = [0.0; K];
-            if st.first {
-                pred = self.start;
-                st.first = false;
-            } else {
-                let (mut even, mut odd) = ([0.0; K], [0.0; K]);
-                for i in (0..K).step_by(2) {
-                    let a = st.alpha[i];
-                    for j in 0..K {
-                        even[j] += a * self.trans[i][j];
-                    }
-                }
-                for i in (1..K).step_by(2) {
-                    let a = st.alpha[i];
-                    for j in 0..K {
-                        odd[j] += a * self.trans[i][j];
-                    }
-                }
-                for j in 0..K {
-                    pred[j] = even[j] + odd[j];
-                }
-            }
-            let bt: [f64; K] = std::array::from_fn(|j| buf.b[j * CHUNK + t]);
-            let lb = || {
-                let mut v = vec![0.0; K];
-                em.log_density(row, &mut v);
-                v
-            };
-            st.sum = advance(&mut st.alpha, &pred, &bt, buf.mx[t], lb, &mut st.ll);
-            if let Some(p) = probs.as_deref_mut() {
-                let mut out = [0.0; K];
-                normalise(&st.alpha, st.sum, &mut out);
-                p.extend_from_slice(&out);
-            }
-        }
-    }
-}
-
-/// [`filter_batch`] with K and d known at compile time (same operations, same order).
-fn run_fixed<const K: usize, const D: usize>(
-    m: &GaussianHmm,
-    em: &Emission,
-    x: &[f64],
-    mut probs: Option<&mut Vec<f64>>,
-) -> f64 {
-    let f = Fixed::<K, D> {
-        start: std::array::from_fn(|j| m.startprob[j]),
-        trans: std::array::from_fn(|i| std::array::from_fn(|j| m.transmat[i * K + j])),
-        mu: std::array::from_fn(|j| std::array::from_fn(|c| em.means[j * D + c])),
-        hi: std::array::from_fn(|j| std::array::from_fn(|c| em.half_inv[j * D + c])),
-        cst: std::array::from_fn(|j| em.cst[j]),
-    };
-    let mut st = Rec::<K> { alpha: [0.0; K], sum: 1.0, ll: LogLik::new(), first: true };
-    let chunks: Vec<&[f64]> = x.chunks(CHUNK * D).collect();
-    let (mut cur, mut next) = (ChunkBuf::new(K), ChunkBuf::new(K));
-    if let Some(first) = chunks.first() {
-        f.emissions(first, &mut cur);
-    }
-    let parallel = x.len() / D >= PIPELINE_MIN_ROWS;
-    for (i, xc) in chunks.iter().enumerate() {
-        let following = chunks.get(i + 1);
-        if parallel {
-            rayon::join(
-                || {
-                    if let Some(xn) = following {
-                        f.emissions(xn, &mut next);
-                    }
-                },
-                || f.recurse(em, xc, &cur, &mut st, probs.as_deref_mut()),
-            );
-        } else {
-            f.recurse(em, xc, &cur, &mut st, probs.as_deref_mut());
-            if let Some(xn) = following {
-                f.emissions(xn, &mut next);
-            }
-        }
-        std::mem::swap(&mut cur, &mut next);
-    }
-    if st.first {
-        0.0
-    } else {
-        st.ll.value(st.sum)
     }
 }
 
