@@ -6,8 +6,8 @@
 //! when their sum drops below 2⁻⁶⁴, so the dependency chain from one step to the next is just the
 //! prediction and one product (no division); the normalised probabilities are computed beside it.
 //! The specialised kernels compute the emission densities of a chunk of rows first (a loop over time that
-//! the compiler vectorises), then run the recursion over the chunk; from 32 768 rows on, the emissions of
-//! the next chunk are computed on a second thread (rayon) while the recursion runs over the current one.
+//! the compiler vectorises), then run the recursion over the chunk; from 32 768 rows on, the emissions are
+//! computed on a second thread a few chunks ahead of the recursion.
 //! Every path runs the same floating-point operations in the same order (prediction `Σ_i α̃_i A_ij` summed
 //! over even then odd `i`, the emission sum in feature order), so the online filter and the batch filter
 //! agree bit for bit.

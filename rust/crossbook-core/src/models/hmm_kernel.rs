@@ -1,9 +1,12 @@
 //! The batch forward pass: K×d-specialised kernels (chunks of vectorised emissions, then the recursion;
-//! the next chunk's emissions on a second thread) and the general path for other sizes. Same operations
+//! from 32 768 rows on, the emissions run on a second thread a few chunks ahead of the recursion) and the
+//! general path for other sizes. Same operations
 //! in the same order as the online [`Forward`] step, so both agree bit for bit.
 
 // The kernels index K×K and K×d arrays with the same (i, j, c) on both sides; iterators would hide that.
 #![allow(clippy::needless_range_loop)]
+
+use std::sync::mpsc;
 
 use super::hmm::GaussianHmm;
 use super::hmm_forward::{advance, exp_le0, normalise, Emission, Forward, LogLik};
@@ -175,34 +178,57 @@ fn run_fixed<const K: usize, const D: usize>(
         cst: std::array::from_fn(|j| em.cst[j]),
     };
     let mut st = Rec::<K> { alpha: [0.0; K], sum: 1.0, ll: LogLik::new(), first: true };
-    let chunks: Vec<&[f64]> = x.chunks(CHUNK * D).collect();
-    let (mut cur, mut next) = (ChunkBuf::new(K), ChunkBuf::new(K));
-    if let Some(first) = chunks.first() {
-        f.emissions(first, &mut cur);
-    }
-    let parallel = x.len() / D >= PIPELINE_MIN_ROWS;
-    for (i, xc) in chunks.iter().enumerate() {
-        let following = chunks.get(i + 1);
-        if parallel {
-            rayon::join(
-                || {
-                    if let Some(xn) = following {
-                        f.emissions(xn, &mut next);
-                    }
-                },
-                || f.recurse(em, xc, &cur, &mut st, probs.as_deref_mut()),
-            );
-        } else {
-            f.recurse(em, xc, &cur, &mut st, probs.as_deref_mut());
-            if let Some(xn) = following {
-                f.emissions(xn, &mut next);
-            }
+    if x.len() / D >= PIPELINE_MIN_ROWS {
+        pipelined(&f, em, x, &mut st, probs);
+    } else {
+        let mut buf = ChunkBuf::new(K);
+        for xc in x.chunks(CHUNK * D) {
+            f.emissions(xc, &mut buf);
+            f.recurse(em, xc, &buf, &mut st, probs.as_deref_mut());
         }
-        std::mem::swap(&mut cur, &mut next);
     }
     if st.first {
         0.0
     } else {
         st.ll.value(st.sum)
     }
+}
+
+/// The same loop with the emissions computed on a second (scoped) thread a few chunks ahead: buffers
+/// travel producer → consumer on one bounded channel and back on another, so neither side waits unless
+/// it is the faster one. Should the producer stop early (it cannot, short of a bug), the consumer computes
+/// the missing emissions itself.
+fn pipelined<const K: usize, const D: usize>(
+    f: &Fixed<K, D>,
+    em: &Emission,
+    x: &[f64],
+    st: &mut Rec<K>,
+    mut probs: Option<&mut Vec<f64>>,
+) {
+    const BUFFERS: usize = 3;
+    let (full_tx, full_rx) = mpsc::sync_channel::<ChunkBuf>(BUFFERS);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<ChunkBuf>(BUFFERS);
+    for _ in 0..BUFFERS {
+        let _ = empty_tx.send(ChunkBuf::new(K));
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for xc in x.chunks(CHUNK * D) {
+                let Ok(mut buf) = empty_rx.recv() else { return };
+                f.emissions(xc, &mut buf);
+                if full_tx.send(buf).is_err() {
+                    return;
+                }
+            }
+        });
+        for xc in x.chunks(CHUNK * D) {
+            let buf = full_rx.recv().unwrap_or_else(|_| {
+                let mut b = ChunkBuf::new(K);
+                f.emissions(xc, &mut b);
+                b
+            });
+            f.recurse(em, xc, &buf, st, probs.as_deref_mut());
+            let _ = empty_tx.send(buf);
+        }
+    });
 }
