@@ -304,7 +304,14 @@ def regime_probs(features: pl.DataFrame, model: HmmModel, *, time_col: str = "t_
     """Filtered state probabilities of each row of ``features`` (a :func:`regime_features` frame):
     ``t_ns``, ``p_<state>`` per state (``p_quiet, p_trending, p_volatile, p_cascade`` for four states — the
     quote engine's input columns) and ``regime`` (the most probable state's name). The filter starts from
-    ``model.startprob`` at the first row; row t uses rows 0..t only."""
+    ``model.startprob`` at the first row; row t uses rows 0..t only.
+
+    To feed :meth:`crossbook.quote.QuoteEngine.run`, attach to each quote row the probabilities of the last
+    grid time strictly before it (a grid time's features include messages stamped at that time)::
+
+        probs = regime_probs(features, model).with_columns(pl.col("t_ns") + 1).drop("regime")
+        inputs = inputs.join_asof(probs, on="t_ns")
+    """
     probs, _ = model.filter(features)
     cols: dict[str, Any] = {}
     if time_col in features.columns:
