@@ -14,7 +14,7 @@ $(BIN)/python:
 
 setup: $(BIN)/python
 	$(BIN)/pip install --quiet "maturin>=1.9,<2" numpy pyarrow polars duckdb typer rich pydantic plotly \
-		pytest pytest-benchmark hypothesis ruff mypy xgboost-cpu scikit-learn
+		pytest pytest-benchmark hypothesis ruff mypy xgboost-cpu scikit-learn hmmlearn
 
 # Build the wheel and pip-install it (what users get).
 install: setup

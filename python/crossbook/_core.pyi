@@ -835,3 +835,66 @@ class LiquidationDetector:
     def oi_change_pct(self) -> float: ...
     @property
     def funding_percentile(self) -> float: ...
+
+# ---------------------------------------------------------------- regime HMM (crossbook.models)
+
+def hmm_filter(
+    x: npt.NDArray[np.float64],
+    startprob: npt.NDArray[np.float64],
+    transmat: npt.NDArray[np.float64],
+    means: npt.NDArray[np.float64],
+    variances: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], float]: ...
+def hmm_loglik(
+    x: npt.NDArray[np.float64],
+    startprob: npt.NDArray[np.float64],
+    transmat: npt.NDArray[np.float64],
+    means: npt.NDArray[np.float64],
+    variances: npt.NDArray[np.float64],
+) -> float: ...
+def hmm_fit(
+    x: npt.NDArray[np.float64],
+    n_states: int = 4,
+    n_iter: int = 100,
+    tol: float = 1e-6,
+    n_restarts: int = 4,
+    seed: int = 0,
+    var_floor: float = 1e-3,
+    order_by: int = 0,
+    transmat_init: npt.NDArray[np.float64] | None = None,
+    zero_mean: list[bool] | None = None,
+) -> dict[str, Any]: ...
+
+@final
+class HmmFilter:
+    def __new__(
+        cls,
+        startprob: npt.NDArray[np.float64],
+        transmat: npt.NDArray[np.float64],
+        means: npt.NDArray[np.float64],
+        variances: npt.NDArray[np.float64],
+    ) -> Self: ...
+    def update(self, x: npt.ArrayLike) -> npt.NDArray[np.float64]: ...
+    def update_many(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    @property
+    def probs(self) -> npt.NDArray[np.float64]: ...
+    def predicted(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def most_likely(self) -> int: ...
+    @property
+    def loglik(self) -> float: ...
+    @property
+    def n_updates(self) -> int: ...
+    @property
+    def n_states(self) -> int: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def startprob(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def transmat(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def means(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def variances(self) -> npt.NDArray[np.float64]: ...
+    def reset(self) -> None: ...

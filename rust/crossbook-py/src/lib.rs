@@ -11,6 +11,7 @@ mod jumps;
 mod leadlag;
 mod models_fill;
 mod models_hawkes;
+mod models_hmm;
 mod models_toxicity;
 mod parse;
 mod quote;
@@ -85,5 +86,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models_toxicity::PySoftmaxClassifier>()?;
     m.add_class::<models_toxicity::PyAdverseSelectionAdjuster>()?;
     m.add_class::<models_toxicity::PyLiquidationDetector>()?;
+    m.add_function(wrap_pyfunction!(models_hmm::hmm_filter, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hmm::hmm_loglik, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hmm::hmm_fit, m)?)?;
+    m.add_class::<models_hmm::PyHmmFilter>()?;
     Ok(())
 }

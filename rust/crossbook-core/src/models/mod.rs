@@ -1,5 +1,11 @@
-//! Statistical models of the flow: Hawkes fill intensity (with the seed's three extensions),
-//! toxicity (trade classes, adverse selection) and liquidation detection (heatmap seed §3.3–3.4).
+//! Statistical models of the market (heatmap seed Part 3): HMM regimes (§3.5), Hawkes fill intensity
+//! with the seed's three extensions, toxicity (trade classes, adverse selection) and liquidation
+//! detection (§3.3–3.4).
+//!
+//! - [`hmm`]: four-regime hidden Markov model with diagonal Gaussian emissions, the batch and online
+//!   forward filter; [`hmm_fit`]: Baum–Welch on past data, states ordered by volatility. Internals:
+//!   `hmm_forward` (the recursion step, accumulators, `exp`), `hmm_kernel` (specialised batch kernels),
+//!   `hmm_estep` (forward–backward and re-estimation).
 
 pub mod hawkes;
 pub mod hawkes_ext;
@@ -16,3 +22,11 @@ pub mod toxicity_features;
 mod hawkes_tests;
 #[cfg(test)]
 mod toxicity_tests;
+
+pub mod hmm;
+mod hmm_estep;
+pub mod hmm_fit;
+mod hmm_forward;
+mod hmm_kernel;
+#[cfg(test)]
+mod hmm_tests;
