@@ -42,6 +42,7 @@ lint: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(BIN)/ruff check python tests benches
 	$(BIN)/ruff format --check python tests benches
+	$(BIN)/python -m mypy.stubtest crossbook._core
 
 bench: install bench-rust bench-py
 

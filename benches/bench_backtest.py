@@ -362,23 +362,27 @@ def _tables(dataset: str, args: argparse.Namespace):
 
 
 def _ours_config(venue: str, symbol: str, queue: str, args: argparse.Namespace) -> dict:
-    """Our settings equivalent to the peer row (names follow crossbook.exchange.ExchangeSim and
-    crossbook.quote.QuoteConfig; the runner's config schema is the runner's: see _ours_run)."""
+    """Our settings equivalent to the peer row, as a crossbook.backtest.BacktestConfig dict: same
+    instrument, 100 ms cycles, queue model, constant entry/response latency, maker/taker fees, order
+    size. The full engine (regime table, floors, micro-price, volatility, order management) stays on;
+    lead-lag needs a second venue, which these single-venue datasets do not have, so it is off."""
     maker, taker = FEES_BPS[venue]
+    spec = f"{venue}:{symbol}"
     return {
-        "venue": venue,
-        "symbol": symbol,
-        "cycle_ms": STEP_NS // 1_000_000,
+        "leader": spec,
+        "quoted": spec,
+        "leadlag": False,
+        "cycle_ms": STEP_NS / 1_000_000,
+        "order_size": args.order_qty,
         "exchange": {
-            "queue": queue,
+            "queue": {"power2": "power"}.get(queue, queue),
             "power_n": 2.0,
             "latency": "constant",
-            "entry_ns": int(args.latency_ms * 1e6),
-            "response_ns": int(args.latency_ms * 1e6),
+            "entry_ms": args.latency_ms,
+            "response_ms": args.latency_ms,
             "maker_fee_bps": maker,
             "taker_fee_bps": taker,
         },
-        "quote": {"order_size": args.order_qty},
     }
 
 
