@@ -41,7 +41,15 @@ def test_demo_writes_report_and_summary(tmp_path: Path) -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert "src=" not in html.split("<script", 1)[0]  # no external resources before the inlined plotly.js
     assert "<script src=" not in html and "<link " not in html  # everything inlined
-    for anchor in ('id="truth"', 'id="data"', 'id="market"', 'id="leadlag"', 'id="backtest"', "book heatmap"):
+    for anchor in (
+        'id="truth"',
+        'id="data"',
+        'id="market"',
+        'id="leadlag"',
+        'id="backtest"',
+        'id="regimes"',
+        "book heatmap",
+    ):
         assert anchor in html
     mode = stat.S_IMODE((out / "report.html").stat().st_mode)
     assert mode & stat.S_IRGRP  # readable by others, not mkstemp's 0600

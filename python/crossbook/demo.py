@@ -116,12 +116,22 @@ def _backtest(ctx: DemoContext) -> None:
     ctx.report.add(backtest_section(runs, counterfactual=cf, grid=grid, bbo=ctx.tables["bbo"].filter(sel)))
 
 
+def _regimes(ctx: DemoContext) -> None:
+    from crossbook.report.sections_regimes import regime_analysis, regimes_section
+
+    tr = ctx.truth
+    ra = regime_analysis(ctx.tables, tr["leader_venue"], tr["leader_symbol"])
+    segments = ctx.extra["sim"].regimes.to_dicts() if "sim" in ctx.extra else None
+    ctx.report.add(regimes_section(ra, tr["leader_venue"], tr["leader_symbol"], segments))
+
+
 STEPS: list[Step] = [
     ("simulate the market", _simulate),
     ("ingest into the store", _store),
     ("rebuild books and draw the market", _market),
     ("measure lead-lag", _leadlag),
     ("backtest with and without lead-lag", _backtest),
+    ("fit the regime model", _regimes),
 ]
 
 
