@@ -1,7 +1,10 @@
 """Lead-lag estimators. Positive lag = x (the leader) leads y (the follower).
 
 Times are int64 ns (``ts_local`` by default, the clock both venues share in a capture); values are
-usually log mid prices.
+usually log mid prices. This module holds the Hayashi–Yoshida contrast and re-exports the rest of the
+suite: the streaming estimator family (:mod:`crossbook.leadlag_stream`), the asynchronous study's jump
+pairing and grid cross-correlation (:mod:`crossbook.leadlag_study`); the per-pair pipeline with every
+method, its summary and report section is :func:`crossbook.leadlag_analysis.analyze`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,18 @@ import numpy as np
 import numpy.typing as npt
 
 from crossbook import _core
+from crossbook.leadlag_stream import (  # noqa: F401 - re-exported
+    LeadLagEstimator,
+    LeadLagMonitor,
+    RegimeConditionedLeadLag,
+    SignalHealth,
+    compute_adjusted_microprice,
+    compute_directional_skew,
+    compute_lead_lag_skew_bps,
+    predict_remaining_move,
+    streaming_estimates,
+)
+from crossbook.leadlag_study import jump_pairing, jump_table, xcorr_table  # noqa: F401 - re-exported
 
 
 def hy_contrast(
