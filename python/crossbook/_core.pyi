@@ -562,3 +562,28 @@ class QuoteEngine:
     @property
     def config_json(self) -> str: ...
     def reset(self) -> None: ...
+
+# ---- stats (crossbook.research.calibration / crossbook.research.audit)
+
+def ksg_mi(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int = 3,
+    standardize: bool = True,
+    skip_if_tied: bool = False,
+) -> dict[str, Any]: ...
+def ksg_mi_shuffled(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int = 3,
+    standardize: bool = True,
+    n_shuffles: int = 20,
+    seed: int = 0,
+) -> npt.NDArray[np.float64]: ...
+def brier_score(p: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float: ...
+def brier_binned(
+    p: npt.NDArray[np.float64], y: npt.NDArray[np.float64], inner_edges: npt.NDArray[np.float64]
+) -> dict[str, Any]: ...
+def corp_decomposition(
+    p: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+) -> tuple[dict[str, float], npt.NDArray[np.float64]]: ...

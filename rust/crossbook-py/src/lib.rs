@@ -12,6 +12,7 @@ mod parse;
 mod quote;
 mod signals;
 mod sim;
+mod stats;
 mod streaming;
 mod streaming_monitor;
 mod streaming_regime;
@@ -61,5 +62,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quote::glft_coefficients, m)?)?;
     m.add_function(wrap_pyfunction!(quote::quote_arrival_depths, m)?)?;
     m.add_function(wrap_pyfunction!(quote::quote_fit_intensity, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::ksg_mi, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::ksg_mi_shuffled, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::brier_score, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::brier_binned, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::corp_decomposition, m)?)?;
     Ok(())
 }
