@@ -28,7 +28,8 @@ received at or before that time (as-of the last event; windows end at the time).
 Book signals are read from the book rebuilt on a 100 ms grid (the value at t is the book at the last grid
 time ≤ t; the grid ends at the last book message, so right at the end of the data a value can be up to
 one interval staler — never later). Book signals need a ``book`` table and trade signals a ``trade``
-table for the target; leader signals need a leader. What cannot be computed is listed in :attr:`SignalCatalog.unavailable` with the reason.
+table for the target; leader signals need a leader. What cannot be computed is listed in
+:attr:`SignalCatalog.unavailable` with the reason.
 
 Targets: :meth:`SignalCatalog.price_direction` (``PriceDirection1s``: the sign of the target mid's move
 over the next second, −1 / 0 / +1) and :func:`adverse_on_next_fill` (``AdverseSelectionOnNextFill``: one
