@@ -3,7 +3,9 @@ input, the signal catalog's causality, and the audit on the simulator (where the
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -185,3 +187,81 @@ def test_catalog_without_book_trades_or_leader_says_why(sim: object) -> None:
     assert cat.unavailable["trade_imbalance_1s"] == "no trade table for the target"
     with pytest.raises(InvalidInputError, match="no bbo rows for binance:ETHUSDT"):
         SignalCatalog.from_tables(tables, "binance:ETHUSDT")
+
+
+# ---------------------------------------------------------------- crossbook audit --run
+
+
+def test_cli_audit_on_a_run_folder(sim: object, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from crossbook import store
+    from crossbook.cli import app
+
+    root = tmp_path / "store"
+    store.write_tables(sim.tables, root, source_id="sim")  # type: ignore[attr-defined]
+    run = tmp_path / "run"
+    run.mkdir()
+    cat = SignalCatalog.from_tables(sim.tables, FOLLOWER, LEADER, lag_ms=185.0)  # type: ignore[attr-defined]
+    t = cat.grid(step_ms=900.0)
+    lead = cat.at(t - 1, ["leader_return_bps"])["leader_return_bps"]
+    pl.DataFrame(
+        {"timestamp_ns": t, "venue": "hyperliquid", "symbol": "BTC", "adverse_selection": lead < 0}
+    ).write_parquet(run / "fills.parquet")
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.05, 0.95, t.size)
+    pl.DataFrame(
+        {"timestamp_ns": t, "p_fill_1s": p, "filled_1s": rng.random(t.size) < p, "p_fill_10s": p}
+    ).write_parquet(run / "predictions.parquet")
+    pl.DataFrame(
+        {
+            "date": ["2024-08-08"],
+            "total": [-3.0],
+            "spread_capture": [5.0],
+            "adverse_selection": [-6.0],
+            "inventory": [-1.0],
+            "fees": [-1.0],
+            "funding": [0.0],
+        }
+    ).write_parquet(run / "attribution.parquet")
+    out = tmp_path / "out"
+    r = CliRunner(env={"COLUMNS": "400"}).invoke(
+        app, ["audit", "--run", str(run), "--store", str(root), "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary) == {"calibration", "audit", "messages"}
+    assert set(summary["calibration"]) == {"fill_1s"}
+    assert summary["calibration"]["fill_1s"]["status"] == "OK"
+    assert any("fill_10s not scored — outcome unavailable" in m for m in summary["messages"])
+    targets = {row["target"] for row in summary["audit"]}
+    assert targets == {"PriceDirection1s", "AdverseSelectionOnNextFill"}
+    adv = next(
+        x
+        for x in summary["audit"]
+        if x["target"] == "AdverseSelectionOnNextFill" and x["signal"] == "leader_return_bps"
+    )
+    assert adv["significant"]
+    assert "signal audit: hyperliquid:BTC with leader binance-futures:BTCUSDT" in summary["messages"]
+    html = (out / "report.html").read_text()
+    assert "Model Health Monitor" in html and "Signal audit" in html and "PnL Attribution: 2024-08-08" in html
+    assert (out / "audit.txt").read_text().startswith("=== Signal Audit Report: 2024-08-08 ===")
+    assert "THIS IS THE PROBLEM" in (out / "attribution.txt").read_text()
+
+
+def test_cli_audit_degrades_clearly(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from crossbook.cli import app
+
+    run = tmp_path / "run"
+    run.mkdir()
+    out = tmp_path / "out"
+    r = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["audit", "--run", str(run), "--out", str(out)])
+    assert r.exit_code == 2
+    assert "predictions.parquet not found" in r.output and "nothing to audit" in r.output
+    pl.DataFrame({"timestamp_ns": [1, 2], "p_fill_1s": [0.2, 0.4]}).write_parquet(run / "predictions.parquet")
+    r = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["audit", "--run", str(run), "--out", str(out)])
+    assert r.exit_code == 2
+    assert "fill_1s not scored — outcome unavailable: needs filled_1s, or fill_timestamp_ns" in r.output
+    assert "signal audit skipped: no store (pass --store DIR)" in r.output
