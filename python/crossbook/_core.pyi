@@ -39,9 +39,12 @@ __all__ = [
     "book_at",
     "book_sample_grid",
     "book_top_of_book",
+    "brier_binned",
+    "brier_score",
     "compute_adjusted_microprice",
     "compute_directional_skew",
     "compute_lead_lag_skew_bps",
+    "corp_decomposition",
     "depth_levels",
     "depth_snapshots",
     "glft_coefficients",
@@ -62,6 +65,8 @@ __all__ = [
     "hy_contrast",
     "hy_contrast_blocks",
     "jump_study",
+    "ksg_mi",
+    "ksg_mi_shuffled",
     "obi_levels",
     "obi_snapshots",
     "parse_source",
@@ -975,3 +980,28 @@ class HmmFilter:
     @property
     def variances(self) -> npt.NDArray[np.float64]: ...
     def reset(self) -> None: ...
+
+# ---- stats (crossbook.research.calibration / crossbook.research.audit)
+
+def ksg_mi(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int = 3,
+    standardize: bool = True,
+    skip_if_tied: bool = False,
+) -> dict[str, Any]: ...
+def ksg_mi_shuffled(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int = 3,
+    standardize: bool = True,
+    n_shuffles: int = 20,
+    seed: int = 0,
+) -> npt.NDArray[np.float64]: ...
+def brier_score(p: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float: ...
+def brier_binned(
+    p: npt.NDArray[np.float64], y: npt.NDArray[np.float64], inner_edges: npt.NDArray[np.float64]
+) -> dict[str, Any]: ...
+def corp_decomposition(
+    p: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+) -> tuple[dict[str, float], npt.NDArray[np.float64]]: ...

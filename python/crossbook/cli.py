@@ -242,6 +242,61 @@ def backtest(
     console.print(f"run folder: {out}  ({time.perf_counter() - t0:.1f} s)")
 
 
+@app.command()
+def audit(
+    run: Annotated[Path, typer.Option("--run", help="backtest run folder (predictions, fills, attribution)")],
+    out: Annotated[Path, typer.Option("--out", help="output folder for report.html, summary.json and texts")],
+    store: Annotated[
+        Path | None, typer.Option("--store", help="store with the market data (default: found from the run)")
+    ] = None,
+) -> None:
+    """Calibration, PnL attribution report and signal audit of a backtest run."""
+    from crossbook.demo import write_json
+    from crossbook.report import Report
+    from crossbook.report.sections_models import (
+        attribution_text_section,
+        audit_section,
+        calibration_section,
+        model_health_section,
+    )
+    from crossbook.research.run_audit import audit_run
+
+    with _progress() as prog:
+        task = prog.add_task("audit", total=1)
+        res = audit_run(run, store)
+        prog.update(task, completed=1, description="done")
+    for m in res.messages:
+        console.print(f"[yellow]•[/] {m}" if "skipped" in m or "not scored" in m else f"• {m}")
+    if res.calibration is None and res.audit is None and res.attribution_text is None:
+        console.print(f"[red]error:[/] nothing to audit in {run}")
+        raise typer.Exit(2)
+    out.mkdir(parents=True, exist_ok=True)
+    rep = Report(f"crossbook audit: {run}", "calibration, attribution, signal audit")
+    if res.calibration is not None:
+        rep.add(model_health_section(res.calibration.health)).add(calibration_section(res.calibration))
+        _print_health(res.calibration.health)
+    if res.attribution_text is not None:
+        rep.add(attribution_text_section(res.attribution_text))
+        (out / "attribution.txt").write_text(res.attribution_text, encoding="utf-8")
+        console.print(res.attribution_text)
+    if res.audit is not None:
+        rep.add(audit_section(res.audit))
+        (out / "audit.txt").write_text(res.audit.text(), encoding="utf-8")
+        console.print(res.audit.text())
+    rep.write(out / "report.html")
+    write_json(out / "summary.json", res.summary())
+    console.print(f"report:  {out / 'report.html'}\nsummary: {out / 'summary.json'}")
+
+
+def _print_health(health) -> None:  # noqa: ANN001 - polars frame
+    t = Table(title="Model Health Monitor", show_header=True)
+    for c in ("model", "n", "Brier", "IR", "status"):
+        t.add_column(c)
+    for r in health.iter_rows(named=True):
+        t.add_row(r["model"], f"{r['n']:,}", f"{r['brier']:.3f}", f"{r['information_ratio']:.3f}", f"[{r['status']}]")
+    console.print(t)
+
+
 def main() -> None:
     try:
         app()

@@ -21,6 +21,7 @@ pub mod quote;
 pub mod ring;
 pub mod signals;
 pub mod sim;
+pub mod stats;
 pub mod tables;
 pub mod units;
 

@@ -17,6 +17,7 @@ mod parse;
 mod quote;
 mod signals;
 mod sim;
+mod stats;
 mod streaming;
 mod streaming_monitor;
 mod streaming_regime;
@@ -90,5 +91,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models_hmm::hmm_loglik, m)?)?;
     m.add_function(wrap_pyfunction!(models_hmm::hmm_fit, m)?)?;
     m.add_class::<models_hmm::PyHmmFilter>()?;
+    m.add_function(wrap_pyfunction!(stats::ksg_mi, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::ksg_mi_shuffled, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::brier_score, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::brier_binned, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::corp_decomposition, m)?)?;
     Ok(())
 }

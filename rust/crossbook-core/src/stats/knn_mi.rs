@@ -1,0 +1,327 @@
+//! Mutual information between two continuous variables by the KSG k-nearest-neighbour estimator 1
+//! (Kraskov, Stögbauer & Grassberger 2004, eq. 8), max-norm in the joint space:
+//!
+//! `I(X;Y) = ψ(k) + ψ(N) − ⟨ψ(n_x + 1) + ψ(n_y + 1)⟩`
+//!
+//! where ε_i is the max-norm distance from point i to its k-th nearest other point in (x, y), and n_x(i)
+//! (n_y(i)) counts the other points j with |x_j − x_i| < ε_i (|y_j − y_i| < ε_i). Result in nats (the
+//! Python layer converts to bits).
+//!
+//! Conventions follow scikit-learn's `mutual_info_regression` (`_compute_mi_cc`) exactly, so the numbers
+//! agree when its noise is disabled: each variable is first divided by its population standard deviation
+//! (no centring; a standard deviation below 10·f64::EPSILON for x, or exactly 0 for y, is replaced by 1),
+//! and the marginal counts use the radius `nextafter(ε_i, 0)` with `≤` (i.e. strictly less than ε_i, and
+//! for ε_i = 0 the exact duplicates of the point). Unlike scikit-learn, nothing is clipped here: the raw
+//! estimate can be slightly negative at independence (the Python layer clips, as scikit-learn does).
+//!
+//! Cost: O(n log n) — equal-count x strips sorted by y for the joint k-th neighbour distances
+//! ([`super::strips`]) and, per
+//! point, two galloping searches in each sorted marginal starting from the point's own rank (O(log n_x));
+//! both run in parallel (rayon), the digamma sums in fixed chunks added in order, so the result does not
+//! depend on the number of threads.
+//!
+//! Ties (many equal values, e.g. zero returns) make ε_i = 0 for points with k duplicates and bias the
+//! estimator; [`MiEstimate`] reports how many values are tied so the caller can add a tiny deterministic
+//! jitter (what the Python layer does) or refuse. A constant variable carries no information: the
+//! estimate is exactly 0 and flagged.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::sort::argsort;
+use super::special::{digamma, digamma_table};
+use super::strips::{strip_width, Strips};
+use crate::error::{CoreError, Result};
+
+/// Queries per parallel chunk (fixed, so sums are reproducible across thread counts).
+const CHUNK: usize = 2048;
+/// ψ(m) is tabulated for m up to this; larger counts are computed directly.
+const TABLE_MAX: usize = 4096;
+
+/// One KSG estimate with what the caller needs to judge it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MiEstimate {
+    /// estimated mutual information, nats (unclipped: may be slightly negative near independence);
+    /// `None` only when the caller asked to skip tied input and ties were found
+    pub mi_nats: Option<f64>,
+    /// number of pairs used
+    pub n: usize,
+    /// values of x equal to another value of x (n − distinct count)
+    pub ties_x: usize,
+    /// values of y equal to another value of y
+    pub ties_y: usize,
+    /// x or y is constant: the estimate is 0 by definition, no search was run
+    pub constant: bool,
+}
+
+/// KSG estimator 1 of I(X;Y) in nats with k neighbours. `standardize` divides each variable by its
+/// population standard deviation first (scikit-learn's convention; the max-norm is not scale-free).
+/// With `skip_if_tied`, input with tied values returns at once (after the marginal sorts) with
+/// `mi_nats = None` and the tie counts, so the caller can jitter it and call again.
+///
+/// # Errors
+/// [`CoreError::InvalidInput`] for mismatched lengths, `k == 0`, fewer than `k + 1` pairs, more than
+/// `u32::MAX` pairs, or a non-finite value (the message gives its index).
+pub fn ksg_mi(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: bool) -> Result<MiEstimate> {
+    check(x, y, k)?;
+    let n = x.len();
+    let (xs, ys) = prepared(x, y, standardize);
+    let (mx, my) = rayon::join(|| Marginal::new(&xs), || Marginal::new(&ys));
+    let (ties_x, ties_y) = (mx.ties(), my.ties());
+    if mx.is_constant() || my.is_constant() {
+        return Ok(MiEstimate { mi_nats: Some(0.0), n, ties_x, ties_y, constant: true });
+    }
+    if skip_if_tied && ties_x + ties_y > 0 {
+        return Ok(MiEstimate { mi_nats: None, n, ties_x, ties_y, constant: false });
+    }
+    let table = digamma_table(TABLE_MAX.min(n));
+    let mi_nats = mi_core(&xs, &ys, k, &mx, &my, &my.order, &table);
+    Ok(MiEstimate { mi_nats: Some(mi_nats), n, ties_x, ties_y, constant: false })
+}
+
+/// The KSG estimate (nats, unclipped) for `n_shuffles` random permutations of y against x: the null
+/// distribution of the estimator at this sample size and these marginals. Permutations come from a
+/// ChaCha8 generator seeded with `seed` (deterministic). A constant x or y gives all zeros.
+///
+/// # Errors
+/// As [`ksg_mi`].
+pub fn ksg_mi_shuffled(
+    x: &[f64],
+    y: &[f64],
+    k: usize,
+    standardize: bool,
+    n_shuffles: usize,
+    seed: u64,
+) -> Result<Vec<f64>> {
+    check(x, y, k)?;
+    let n = x.len();
+    let (xs, ys) = prepared(x, y, standardize);
+    let (mx, my) = rayon::join(|| Marginal::new(&xs), || Marginal::new(&ys));
+    if mx.is_constant() || my.is_constant() {
+        return Ok(vec![0.0; n_shuffles]);
+    }
+    let table = digamma_table(TABLE_MAX.min(n));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut perm: Vec<usize> = (0..n).collect();
+    let mut yp = vec![0.0; n];
+    let mut inv = vec![0u32; n];
+    let mut order_p = vec![0u32; n];
+    let mut out = Vec::with_capacity(n_shuffles);
+    for _ in 0..n_shuffles {
+        perm.shuffle(&mut rng);
+        for (dst, &src) in yp.iter_mut().zip(&perm) {
+            *dst = ys[src];
+        }
+        // the marginal of y is the same multiset under any permutation: its sorted copy is reused, and
+        // the y order of the permuted values follows from the inverse permutation
+        for (i, &src) in perm.iter().enumerate() {
+            inv[src] = i as u32;
+        }
+        for (dst, &j) in order_p.iter_mut().zip(&my.order) {
+            *dst = inv[j as usize];
+        }
+        out.push(mi_core(&xs, &yp, k, &mx, &my, &order_p, &table));
+    }
+    Ok(out)
+}
+
+fn check(x: &[f64], y: &[f64], k: usize) -> Result<()> {
+    let bad = |m: String| Err(CoreError::InvalidInput(m));
+    if x.len() != y.len() {
+        return bad(format!("mutual information: x has {} values but y has {}", x.len(), y.len()));
+    }
+    if k == 0 {
+        return bad("mutual information: k must be at least 1".into());
+    }
+    if x.len() <= k {
+        return bad(format!("mutual information: {} pairs, need more than k = {k}", x.len()));
+    }
+    if u32::try_from(x.len()).is_err() {
+        return bad(format!("mutual information: {} pairs, at most {} supported", x.len(), u32::MAX));
+    }
+    for (name, v) in [("x", x), ("y", y)] {
+        if let Some(i) = v.iter().position(|e| !e.is_finite()) {
+            return bad(format!("mutual information: {name}[{i}] = {} is not finite", v[i]));
+        }
+    }
+    Ok(())
+}
+
+/// Population standard deviation (two-pass).
+fn std_dev(v: &[f64]) -> f64 {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    (v.iter().map(|e| (e - mean) * (e - mean)).sum::<f64>() / n).sqrt()
+}
+
+fn prepared(x: &[f64], y: &[f64], standardize: bool) -> (Vec<f64>, Vec<f64>) {
+    if !standardize {
+        return (x.to_vec(), y.to_vec());
+    }
+    // scikit-learn: a feature column with std < 10·eps is left unscaled, a target with std 0
+    let sx = std_dev(x);
+    let sx = if sx < 10.0 * f64::EPSILON { 1.0 } else { sx };
+    let sy = std_dev(y);
+    let sy = if sy == 0.0 { 1.0 } else { sy };
+    (x.iter().map(|e| e / sx).collect(), y.iter().map(|e| e / sy).collect())
+}
+
+/// Sorted copy of one variable and its order, for counting neighbours within a radius by a search
+/// outward from a point's own rank.
+struct Marginal {
+    sorted: Vec<f64>,
+    /// original indices in ascending order of value
+    order: Vec<u32>,
+}
+
+impl Marginal {
+    fn new(v: &[f64]) -> Self {
+        let (sorted, order) = argsort(v);
+        Self { sorted, order }
+    }
+
+    fn is_constant(&self) -> bool {
+        self.sorted.first() == self.sorted.last()
+    }
+
+    fn ties(&self) -> usize {
+        self.sorted.windows(2).filter(|w| w[0] == w[1]).count()
+    }
+
+    /// Points j (the point itself included) with fl(|v_j − v|) ≤ r, where v = sorted[at]. fl(v − v_j)
+    /// falls and fl(v_j − v) rises along the sorted values, so each end is a search on the same
+    /// floating-point differences a direct comparison computes. The searches start from a guess, the
+    /// radius times a running estimate of the local density (`hint`, updated here): neighbouring queries
+    /// see a similar density, so the answer is usually within a few dozen positions of the guess.
+    fn count_within(&self, at: usize, r: f64, hint: &mut Hint) -> usize {
+        let s = &self.sorted;
+        let v = s[at];
+        let guess = (hint.density * r) as usize;
+        // the window counts run over contiguous slices, which the compiler vectorizes
+        let below = reach(
+            at,
+            guess,
+            |t| v - s[at - t] <= r,
+            |lo, hi| s[at - hi..=at - lo].iter().filter(|&&e| v - e <= r).count(),
+        );
+        let above = reach(
+            s.len() - 1 - at,
+            guess,
+            |t| s[at + t] - v <= r,
+            |lo, hi| s[at + lo..=at + hi].iter().filter(|&&e| e - v <= r).count(),
+        );
+        if r > 0.0 {
+            let seen = (below + above) as f64 / (2.0 * r);
+            hint.density = if hint.density > 0.0 { 0.8 * hint.density + 0.2 * seen } else { seen };
+        }
+        below + above + 1
+    }
+}
+
+/// Running estimate of the local density of a marginal: positions per unit of radius on one side.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hint {
+    density: f64,
+}
+
+/// Half-width (positions) of the window around the guess that [`reach`] counts through directly.
+const WINDOW: usize = 32;
+
+/// The largest t in 0..=max_t with `ok(t)`, for `ok` true at 0 and monotone (true, then false). When
+/// the answer lies within [`WINDOW`] of `guess`, the trues in that window are counted by `count_ok(lo,
+/// hi)` (the number of t in lo..=hi with `ok(t)`; no unpredictable branches); otherwise gallop from
+/// `guess` (up while true, down while false), then bisect: O(log |answer − guess|).
+fn reach(max_t: usize, guess: usize, ok: impl Fn(usize) -> bool, count_ok: impl Fn(usize, usize) -> usize) -> usize {
+    let g = guess.min(max_t);
+    let (lo, hi) = (g.saturating_sub(WINDOW), (g + WINDOW).min(max_t));
+    if ok(lo) && (hi == max_t || !ok(hi)) {
+        return lo + count_ok(lo, hi) - 1;
+    }
+    // invariant: ok(good), and bad is max_t + 1 or a t with !ok(t)
+    let (mut good, mut bad);
+    if ok(g) {
+        good = g;
+        bad = max_t + 1;
+        let mut step = 1;
+        while good + step <= max_t {
+            if ok(good + step) {
+                good += step;
+                step *= 2;
+            } else {
+                bad = good + step;
+                break;
+            }
+        }
+    } else {
+        bad = g;
+        good = 0;
+        let mut step = 1;
+        while step < bad {
+            if ok(bad - step) {
+                good = bad - step;
+                break;
+            }
+            bad -= step;
+            step *= 2;
+        }
+    }
+    // branch-free bisection of (good, bad): the outcome of each probe is unpredictable, so select
+    // instead of jumping
+    let mut len = bad - good;
+    while len > 1 {
+        let half = len / 2;
+        let m = good + half;
+        good = if ok(m) { m } else { good };
+        len -= half;
+    }
+    good
+}
+
+/// `nextafter(eps, 0)`: the largest double below a positive `eps`; 0 stays 0.
+fn below(eps: f64) -> f64 {
+    if eps > 0.0 {
+        f64::from_bits(eps.to_bits() - 1)
+    } else {
+        0.0
+    }
+}
+
+fn psi(table: &[f64], m: usize) -> f64 {
+    match table.get(m) {
+        Some(&v) => v,
+        None => digamma(m as f64),
+    }
+}
+
+/// The estimate for pairs (x[i], y[i]). `my` is the sorted marginal of y's values and `y_order` lists
+/// the indices in ascending y (it differs from `my`'s own order for a permuted y).
+fn mi_core(x: &[f64], y: &[f64], k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64]) -> f64 {
+    let n = x.len();
+    let strips = Strips::build(x, y, &mx.order, y_order, strip_width(n, k));
+    let eps = strips.kth_distances(k);
+    let (rank_x, rank_y) = strips.ranks();
+    let partial: Vec<f64> = eps
+        .par_chunks(CHUNK)
+        .zip(rank_x.par_chunks(CHUNK).zip(rank_y.par_chunks(CHUNK)))
+        .map(|(eps, (rx, ry))| {
+            let mut acc = 0.0;
+            let (mut hx, mut hy) = (Hint::default(), Hint::default());
+            for ((&e, &rx), &ry) in eps.iter().zip(rx).zip(ry) {
+                let r = below(e);
+                // counts include the point itself: ψ(n_x + 1) = ψ(count)
+                let cx = mx.count_within(rx as usize, r, &mut hx);
+                let cy = my.count_within(ry as usize, r, &mut hy);
+                acc += psi(table, cx) + psi(table, cy);
+            }
+            acc
+        })
+        .collect();
+    let total: f64 = partial.iter().sum();
+    digamma(n as f64) + digamma(k as f64) - total / n as f64
+}
+
+#[cfg(test)]
+#[path = "knn_mi_tests.rs"]
+mod tests;
