@@ -77,7 +77,7 @@ def _arrays(p: npt.ArrayLike, y: npt.ArrayLike) -> tuple[F64, F64]:
         raise InvalidInputError(f"calibration: p and y must be 1-D (got shapes {pa.shape} and {ya.shape})")
     pa = np.ascontiguousarray(pa, dtype=np.float64)
     ya = np.ascontiguousarray(ya.astype(np.float64) if ya.dtype == np.bool_ else ya, dtype=np.float64)
-    _core.brier_score(pa, ya)  # validates: lengths, p finite in [0, 1], y in {0, 1}
+    # values (p finite in [0, 1], y in {0, 1}, equal non-zero lengths) are checked by each core function
     return pa, ya
 
 
@@ -96,7 +96,10 @@ def quantile_edges(p: npt.ArrayLike, n_bins: int = N_BINS) -> F64:
     so the same floating-point values)."""
     if int(n_bins) < 1:
         raise InvalidInputError(f"calibration: n_bins must be at least 1 (got {n_bins})")
-    return np.percentile(np.asarray(p, dtype=np.float64), np.linspace(0, 1, int(n_bins) + 1) * 100)
+    pa = np.asarray(p, dtype=np.float64)
+    if pa.size == 0:
+        raise InvalidInputError("calibration: no forecasts")
+    return np.percentile(pa, np.linspace(0, 1, int(n_bins) + 1) * 100)
 
 
 def _binned(p: F64, y: F64, n_bins: int) -> dict[str, Any]:

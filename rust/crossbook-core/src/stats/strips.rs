@@ -35,40 +35,35 @@ pub fn strip_width(n: usize, k: usize) -> usize {
     (w as usize).max(16).min(n.max(1))
 }
 
-/// The k smallest distances seen so far, ascending; `worst` is +inf until k are held.
+/// The k smallest distances seen so far, ascending, padded with +inf; `worst` is the k-th (+inf until k
+/// are held).
 #[derive(Debug)]
 struct KBest {
     d: Vec<f64>,
-    k: usize,
     worst: f64,
 }
 
 impl KBest {
     fn new(k: usize) -> Self {
-        Self { d: Vec::with_capacity(k), k, worst: f64::INFINITY }
+        Self { d: vec![f64::INFINITY; k.max(1)], worst: f64::INFINITY }
     }
 
     fn clear(&mut self) {
-        self.d.clear();
+        self.d.fill(f64::INFINITY);
         self.worst = f64::INFINITY;
     }
 
-    /// Insert `v` (the caller has checked `v < worst`).
+    /// Insert `v` (the caller has checked `v < worst`): the k-th value drops out.
     #[inline]
     fn insert(&mut self, v: f64) {
-        if self.d.len() < self.k {
-            self.d.push(v);
-        } else if let Some(last) = self.d.last_mut() {
-            *last = v;
-        }
-        let mut i = self.d.len() - 1;
-        while i > 0 && self.d[i - 1] > self.d[i] {
-            self.d.swap(i - 1, i);
+        let d = &mut self.d[..];
+        let mut i = d.len() - 1;
+        while i > 0 && d[i - 1] > v {
+            d[i] = d[i - 1];
             i -= 1;
         }
-        if self.d.len() == self.k {
-            self.worst = self.d[self.k - 1];
-        }
+        d[i] = v;
+        self.worst = d[d.len() - 1];
     }
 }
 
