@@ -15,7 +15,10 @@ def test_demo_writes_report_and_summary(tmp_path: Path) -> None:
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
-    assert {"truth", "data", "leadlag", "backtest", "attribution"} <= set(summary)
+    assert {"truth", "data", "leadlag", "backtest", "attribution", "calibration", "audit"} <= set(summary)
+    for model in summary["calibration"].values():
+        assert {"brier", "reliability", "resolution", "uncertainty", "information_ratio"} <= set(model)
+    assert all({"signal", "target", "mi_bits", "corr", "lag_ms"} <= set(r) for r in summary["audit"])
     for run in ("with_leadlag", "without_leadlag"):
         b = summary["backtest"][run]
         assert {"pnl", "sharpe", "fills", "spread_capture", "adverse_selection_rate"} <= set(b)

@@ -125,6 +125,28 @@ def _regimes(ctx: DemoContext) -> None:
     ctx.report.add(regimes_section(ra, tr["leader_venue"], tr["leader_symbol"], segments))
 
 
+def _audit(ctx: DemoContext) -> None:
+    from crossbook.report.sections_models import (
+        attribution_text_section,
+        audit_section,
+        calibration_section,
+        model_health_section,
+    )
+    from crossbook.research.run_audit import audit_run
+
+    res = audit_run(ctx.out / "backtest" / "with_leadlag", ctx.out / "store")
+    summ = res.summary()
+    for key in ("calibration", "audit"):
+        if key in summ:
+            ctx.summary[key] = summ[key]
+    if res.calibration is not None:
+        ctx.report.add(model_health_section(res.calibration.health)).add(calibration_section(res.calibration))
+    if res.attribution_text is not None:
+        ctx.report.add(attribution_text_section(res.attribution_text))
+    if res.audit is not None:
+        ctx.report.add(audit_section(res.audit))
+
+
 STEPS: list[Step] = [
     ("simulate the market", _simulate),
     ("ingest into the store", _store),
@@ -132,6 +154,7 @@ STEPS: list[Step] = [
     ("measure lead-lag", _leadlag),
     ("backtest with and without lead-lag", _backtest),
     ("fit the regime model", _regimes),
+    ("calibration and signal audit", _audit),
 ]
 
 

@@ -5,6 +5,8 @@ The backtester writes ``RUN/predictions.parquet``: the seed's ``PredictionRecord
 
 - **flat** (one row per quote level and cycle): the ``MarketStateSnapshot`` fields, the
   ``LevelPrediction`` fields and the outcome fields as columns;
+- **per side** (``crossbook.backtest``'s layout, one row per cycle): ``bid_<field>`` / ``ask_<field>``
+  columns (:data:`SIDE_FIELDS`), stacked to one row per quoted side;
 - **nested**: a ``levels`` column (list of ``LevelPrediction`` structs) and optionally a ``fills`` column
   (list of ``FillOutcome`` structs, matched to levels by ``level_index``); they are exploded to the flat
   layout (``level_index`` = position in ``levels``; a level's earliest fill counts).
@@ -79,10 +81,46 @@ def _is_struct_list(df: pl.DataFrame, col: str) -> bool:
     return isinstance(dt, pl.List) and isinstance(dt.inner, pl.Struct)
 
 
+#: per-side columns of the backtester's layout (``bid_<name>`` / ``ask_<name>``) → flat level columns
+SIDE_FIELDS: dict[str, str] = {
+    "depth_from_mid_bps": "depth_from_mid_bps",
+    "p_fill_100ms": "p_fill_100ms",
+    "p_fill_1s": "p_fill_1s",
+    "p_fill_10s": "p_fill_10s",
+    "p_adverse_given_fill": "p_adverse_given_fill",
+    "expected_pnl_given_fill": "expected_pnl_given_fill",
+    "estimated_queue_position": "estimated_queue_position",
+    "filled_100ms": "filled_100ms",
+    "filled_1s": "filled_1s",
+    "filled_10s": "filled_10s",
+    "adverse_realized": "adverse_given_fill",
+}
+
+
+def _stack_sides(df: pl.DataFrame) -> pl.DataFrame | None:
+    """``crossbook.backtest``'s per-cycle layout (one row per cycle, ``bid_p_fill_1s`` / ``ask_p_fill_1s`` …)
+    → one row per quoted side with flat level columns and ``side`` ("bid" / "ask")."""
+    names = [n for n in SIDE_FIELDS if f"bid_{n}" in df.columns and f"ask_{n}" in df.columns]
+    if "p_fill_1s" in df.columns or not names:
+        return None
+    side_cols = {f"{side}_{n}" for side in ("bid", "ask") for n in names}
+    shared = [c for c in df.columns if c not in side_cols and c not in SIDE_FIELDS.values()]
+    parts = [
+        df.select(*shared, *[pl.col(f"{side}_{n}").alias(SIDE_FIELDS[n]) for n in names], pl.lit(side).alias("side"))
+        for side in ("bid", "ask")
+    ]
+    return pl.concat(parts, how="vertical_relaxed")
+
+
 def flatten(df: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
-    """The nested layout exploded to one row per level (see the module docs); a flat frame is returned
-    as is. Returns the frame and notes on what was done."""
+    """The nested layout exploded to one row per level, or the backtester's per-side layout stacked to one
+    row per side (see the module docs); a flat frame is returned as is. Returns the frame and notes on
+    what was done."""
     notes: list[str] = []
+    stacked = _stack_sides(df)
+    if stacked is not None:
+        notes.append(f"per-side columns stacked: {df.height} cycles → {stacked.height} side rows")
+        df = stacked
     if isinstance(df.schema.get("regime_probabilities"), pl.Struct):
         fields = [f.name for f in df.schema["regime_probabilities"].fields]  # type: ignore[union-attr]
         df = df.with_columns(

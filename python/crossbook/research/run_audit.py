@@ -51,14 +51,22 @@ class RunAudit:
 
 
 def _run_json(run: Path) -> dict[str, Any]:
-    p = run / "run.json"
-    if not p.is_file():
-        return {}
-    try:
-        d = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return d if isinstance(d, dict) else {}
+    """``RUN/run.json``, else the instruments of a ``crossbook.backtest`` run's ``summary.json`` config."""
+    for name in ("run.json", "summary.json"):
+        p = run / name
+        if not p.is_file():
+            continue
+        try:
+            d = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if not isinstance(d, dict):
+            continue
+        if name == "summary.json":
+            cfg = d.get("config") if isinstance(d.get("config"), dict) else {}
+            return {k: v for k, v in (("instrument", cfg.get("quoted")), ("leader", cfg.get("leader"))) if v}
+        return d
+    return {}
 
 
 def _find_store(run: Path, store: Path | None, meta: dict[str, Any]) -> Path | None:
