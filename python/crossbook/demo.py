@@ -6,7 +6,6 @@ later issues extend the demo by adding a step, not by editing the others.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from crossbook._atomic import atomic_write_text
+from crossbook._atomic import atomic_write_json
 from crossbook.data.schema import TABLES
 from crossbook.report import Report
 from crossbook.report.sections_data import data_section, data_summary, market_section, truth_section
@@ -182,16 +181,4 @@ def run_demo(
 
 def write_json(path: Path, obj: Any) -> None:
     """Write JSON atomically (temp file + rename); NaN becomes null."""
-    atomic_write_text(path, json.dumps(_clean(obj), indent=2))
-
-
-def _clean(o: Any) -> Any:
-    if isinstance(o, dict):
-        return {str(k): _clean(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean(v) for v in o]
-    if isinstance(o, float) and (o != o or o in (float("inf"), float("-inf"))):
-        return None
-    if hasattr(o, "item") and callable(o.item):  # numpy scalars
-        return _clean(o.item())
-    return o
+    atomic_write_json(path, obj)
