@@ -191,10 +191,10 @@ class HealthThresholds(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_samples: int = Field(200, ge=1, description="forecasts needed to judge a model")
-    min_skill: float = Field(0.0, description="Brier skill score 1 − BS/UNC at or below this fails")
-    max_mcb_share: float = Field(0.10, ge=0, description="CORP miscalibration / uncertainty above this warns")
-    min_information_ratio: float = Field(0.01, ge=0, description="resolution / uncertainty below this warns")
+    min_samples: int = Field(default=200, ge=1, description="forecasts needed to judge a model")
+    min_skill: float = Field(default=0.0, description="Brier skill score 1 − BS/UNC at or below this fails")
+    max_mcb_share: float = Field(default=0.10, ge=0, description="CORP miscalibration / uncertainty above this warns")
+    min_information_ratio: float = Field(default=0.01, ge=0, description="resolution / uncertainty below this warns")
 
 
 def health_status(scores: Mapping[str, Any], thresholds: HealthThresholds | None = None) -> tuple[str, str]:
@@ -279,7 +279,7 @@ def conditional_calibration(
     pa, ya = _arrays(p, y)
     rows: list[dict[str, Any]] = []
     for var, labels in slices.items():
-        lab = pl.Series("slice", labels).cast(pl.String)
+        lab = (labels if isinstance(labels, pl.Series) else pl.Series(np.asarray(labels))).cast(pl.String)
         if lab.len() != pa.size:
             raise InvalidInputError(f"conditional calibration: {var!r} has {lab.len()} labels for {pa.size} forecasts")
         for name in sorted(lab.drop_nulls().unique().to_list()):

@@ -117,12 +117,9 @@ def flatten(df: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     row per side (see the module docs); a flat frame is returned as is. Returns the frame and notes on
     what was done."""
     notes: list[str] = []
-    stacked = _stack_sides(df)
-    if stacked is not None:
-        notes.append(f"per-side columns stacked: {df.height} cycles → {stacked.height} side rows")
-        df = stacked
-    if isinstance(df.schema.get("regime_probabilities"), pl.Struct):
-        fields = [f.name for f in df.schema["regime_probabilities"].fields]  # type: ignore[union-attr]
+    rp = df.schema.get("regime_probabilities")
+    if isinstance(rp, pl.Struct):
+        fields = [f.name for f in rp.fields]
         df = df.with_columns(
             [pl.col("regime_probabilities").struct.field(r).alias(f"p_{r}") for r in REGIMES if r in fields]
         )
@@ -373,7 +370,7 @@ def conditioning_slices(df: pl.DataFrame) -> tuple[dict[str, pl.Series], dict[st
         missing["inventory"] = "no inventory column"
     if "_recent_fills" in df.columns:
         r = df["_recent_fills"]
-        med = float(r.median() or 0.0)
+        med = float(np.median(r.to_numpy())) if r.len() else 0.0
         active = r > med if med > 0 else r > 0
         out["fill_activity"] = pl.select(pl.when(active).then(pl.lit("active")).otherwise(pl.lit("quiet"))).to_series()
     else:
