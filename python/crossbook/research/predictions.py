@@ -117,6 +117,10 @@ def flatten(df: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     row per side (see the module docs); a flat frame is returned as is. Returns the frame and notes on
     what was done."""
     notes: list[str] = []
+    stacked = _stack_sides(df)
+    if stacked is not None:
+        notes.append(f"per-side columns stacked: {df.height} cycles → {stacked.height} side rows")
+        df = stacked
     rp = df.schema.get("regime_probabilities")
     if isinstance(rp, pl.Struct):
         fields = [f.name for f in rp.fields]
