@@ -143,7 +143,11 @@ _MISSING = np.iinfo(np.int64).min
 
 
 def _i64(df: pl.DataFrame, col: str) -> np.ndarray:
-    return np.ascontiguousarray(df[col].cast(pl.Int64).fill_null(_MISSING).to_numpy(), dtype=np.int64)
+    """An int64 numpy column (nulls → the core's missing marker); zero-copy when it already is one."""
+    s = df[col]
+    if s.dtype != pl.Int64 or s.null_count():
+        s = s.cast(pl.Int64).fill_null(_MISSING)
+    return np.ascontiguousarray(s.to_numpy(), dtype=np.int64)
 
 
 def _select(
@@ -355,25 +359,25 @@ def _core_params(cfg: BacktestConfig, prep: _Prepared) -> tuple[str, str]:
 
 
 def _frame(cols: dict[str, Any]) -> pl.DataFrame:
-    """A polars frame from the core's column dict (NaN → null)."""
+    """A polars frame from the core's column dict (NaN → null), built in one pass: numeric columns
+    are taken from numpy without copying, categorical codes are gathered from their names, and the
+    NaN → null and optional-bool conversions run as one ``with_columns``."""
     series: list[pl.Series] = []
+    fixes: list[pl.Expr] = []
     for name, v in cols.items():
         if isinstance(v, tuple) and v[0] == "cat":
-            codes = pl.Series(name, v[1], dtype=pl.UInt8)
-            series.append(codes.cast(pl.Int64).replace_strict(list(range(len(v[2]))), v[2], return_dtype=pl.String))
+            series.append(pl.Series(name, v[2], dtype=pl.String).gather(np.asarray(v[1], dtype=np.uint32)))
         elif isinstance(v, tuple) and v[0] == "optbool":
-            codes = pl.Series(name, np.asarray(v[1], dtype=np.int8))
-            series.append(pl.select(pl.when(codes >= 0).then(codes == 1).otherwise(None).alias(name)).to_series())
+            series.append(pl.Series(name, np.asarray(v[1], dtype=np.int8)))
+            fixes.append(pl.when(pl.col(name) >= 0).then(pl.col(name) == 1).otherwise(None).alias(name))
         elif isinstance(v, tuple) and v[0] == "matrix":
             m = np.asarray(v[1], dtype=np.float64)
             pairs = m.reshape(m.shape[0], m.shape[1] // 2, 2)
             series.append(pl.Series(name, pairs).cast(pl.Array(pl.Array(pl.Float64, 2), m.shape[1] // 2)))
         else:
-            s = pl.Series(name, v)
-            if s.dtype == pl.Float64:
-                s = s.fill_nan(None)
-            series.append(s)
-    return pl.DataFrame(series)
+            series.append(pl.Series(name, v))
+    df = pl.DataFrame(series)
+    return df.with_columns(pl.col(pl.Float64).fill_nan(None), *fixes)
 
 
 def _run(prep: _Prepared, cfg: BacktestConfig) -> BacktestResult:

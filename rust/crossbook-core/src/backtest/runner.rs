@@ -8,7 +8,7 @@ use super::orders::Orders;
 use super::records::{
     CycleRow, DayRow, EquityRow, FillContext, FillRow, STATUS_NAMES, TRIGGER_BBO, TRIGGER_LEADER, TRIGGER_TIMER,
 };
-use super::stream::{applied_messages, venue_events, BookMsg, LocalStream, MarketData, Source, VenueEvent, VenueKind};
+use super::stream::{applied_messages, BookMsg, LocalStream, MarketData, Source, VenueEvent, VenueKind, VenueStream};
 use super::{attribution, metrics, BacktestParams, Summary, MS};
 use crate::book::{L2Book, Side as BookSide, SyncStats};
 use crate::error::{CoreError, Result};
@@ -55,6 +55,8 @@ pub(crate) struct RunCounts {
     pub clamped_ask: u64,
     pub leadlag_errors: u64,
     pub bbo_incomplete: u64,
+    /// applied book messages after which the strategy's book was crossed
+    pub book_crossed: u64,
 }
 
 pub(super) struct Runner<'a, 'p> {
@@ -62,12 +64,10 @@ pub(super) struct Runner<'a, 'p> {
     pub(super) data: &'p MarketData<'a>,
     pub(super) maker_fee_bps: f64,
     pub(super) max_skew_bps: f64,
-    pub(super) msgs: Vec<BookMsg>,
+    pub(super) msgs: &'p [BookMsg],
     pub(super) engine: EnhancedQuoteEngine,
     pub(super) sim: ExchangeSim,
-    pub(super) venue: Vec<VenueEvent>,
-    pub(super) vpos: usize,
-    pub(super) mirror: L2Book,
+    pub(super) venue: VenueStream<'p>,
     pub(super) book: L2Book,
     pub(super) tracker: LevelTracker,
     pub(super) touch: Option<Touch>,
@@ -116,7 +116,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
             "the quoted instrument has no bbo rows (and no book to derive them)".into(),
         ));
     }
-    let (msgs, sync) = match &data.quoted_book {
+    let (msgs, mut sync) = match &data.quoted_book {
         Some(rows) => applied_messages(rows)?,
         None => (Vec::new(), SyncStats::default()),
     };
@@ -125,7 +125,6 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         quote.components.leadlag_center = false;
         quote.components.leadlag_skew = false;
     }
-    let (venue, shifts) = venue_events(data, &msgs, params.exchange.match_bbo);
     let units = (10f64.powi(PX_EXP as i32), 10f64.powi(QTY_EXP as i32));
     let mut r = Runner {
         p: params,
@@ -134,9 +133,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         max_skew_bps: quote.max_directional_skew_bps,
         engine: EnhancedQuoteEngine::new(quote)?,
         sim: ExchangeSim::new(params.exchange.sim_config()?)?,
-        venue,
-        vpos: 0,
-        mirror: L2Book::new(),
+        venue: VenueStream::new(data, &msgs, params.exchange.match_bbo),
         book: L2Book::new(),
         tracker: LevelTracker::new(params.flicker_window_ns),
         touch: None,
@@ -165,7 +162,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         counts: RunCounts::default(),
         units,
         tick_scaled: to_scaled(params.tick, PX_EXP, "tick")?,
-        msgs,
+        msgs: &msgs,
     };
     let book_times: Vec<i64> = r.msgs.iter().map(|m| m.ts_local).collect();
     let stream = LocalStream::new(data, &book_times);
@@ -194,6 +191,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
     let att = attribution::attribute(r.sim.fills(), r.sim.funding_payments(), &mids, params, t_start, t_end, units);
     let mtm = r.sim.cash()
         + r.sim.position() as f64 / units.1 * mids.at(t_end).map_or(f64::NAN, |m| m as f64 / units.0 / 2.0);
+    sync.crossed = r.counts.book_crossed;
     let summary = metrics::summarize(&metrics::SummaryInput {
         params,
         fills: &fills,
@@ -204,7 +202,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         orders: &r.orders.counters,
         counts: &r.counts,
         sync: &sync,
-        shifts,
+        shifts: r.venue.shifts,
         estimator: &r.est,
         t_start,
         end: t_end,
@@ -225,23 +223,11 @@ fn capacity_hint(data: &MarketData<'_>, p: &BacktestParams) -> usize {
 impl Runner<'_, '_> {
     /// Feed the venue every event with (shifted) exchange time `<= t`.
     pub(super) fn feed_venue(&mut self, t: i64) -> Result<()> {
-        while let Some(&e) = self.venue.get(self.vpos) {
-            if e.t > t {
-                break;
-            }
-            self.vpos += 1;
+        while let Some(e) = self.venue.next_until(t) {
             self.counts.venue_events += 1;
             match e.kind {
-                VenueKind::Level => {
-                    self.sim.on_book_level(e.t, e.ts_local, e.side, e.px, e.qty)?;
-                    if let Some(s) = BookSide::from_i8(e.side) {
-                        self.mirror.set(s, e.px, e.qty);
-                    }
-                }
-                VenueKind::Clear => {
-                    self.sim.on_book_clear(e.t, e.ts_local, 0)?;
-                    self.mirror.clear();
-                }
+                VenueKind::Level => self.sim.on_book_level(e.t, e.ts_local, e.side, e.px, e.qty)?,
+                VenueKind::Clear => self.sim.on_book_clear(e.t, e.ts_local, 0)?,
                 VenueKind::Trade => self.sim.on_trade(e.t, e.ts_local, e.px, e.qty, e.side)?,
                 VenueKind::Ticker => self.sim.on_ticker(e.t, e.ts_local, e.px, e.rate)?,
                 VenueKind::Touch => self.touch_venue(&e)?,
@@ -252,29 +238,26 @@ impl Runner<'_, '_> {
     }
 
     /// A BBO touch on the venue: drop stale levels of the other side at or through it and better
-    /// levels of its own side, then set it.
+    /// levels of its own side (read from the venue's own book), then set it.
     fn touch_venue(&mut self, e: &VenueEvent) -> Result<()> {
         let Some(s) = BookSide::from_i8(e.side) else { return Ok(()) };
-        let other = if s == BookSide::Bid { BookSide::Ask } else { BookSide::Bid };
-        while let Some(l) = self.mirror.side(other).best() {
-            let crossing = if s == BookSide::Bid { l.px <= e.px } else { l.px >= e.px };
+        let bid = s == BookSide::Bid;
+        let best = |sim: &ExchangeSim, bids: bool| if bids { sim.best_bid() } else { sim.best_ask() };
+        while let Some((px, _)) = best(&self.sim, !bid) {
+            let crossing = if bid { px <= e.px } else { px >= e.px };
             if !crossing {
                 break;
             }
-            self.sim.on_book_level(e.t, e.ts_local, other.sign(), l.px, 0)?;
-            self.mirror.set(other, l.px, 0);
+            self.sim.on_book_level(e.t, e.ts_local, -e.side, px, 0)?;
         }
-        while let Some(l) = self.mirror.side(s).best() {
-            let better = if s == BookSide::Bid { l.px > e.px } else { l.px < e.px };
+        while let Some((px, _)) = best(&self.sim, bid) {
+            let better = if bid { px > e.px } else { px < e.px };
             if !better {
                 break;
             }
-            self.sim.on_book_level(e.t, e.ts_local, e.side, l.px, 0)?;
-            self.mirror.set(s, l.px, 0);
+            self.sim.on_book_level(e.t, e.ts_local, e.side, px, 0)?;
         }
-        self.sim.on_book_level(e.t, e.ts_local, e.side, e.px, e.qty)?;
-        self.mirror.set(s, e.px, e.qty);
-        Ok(())
+        self.sim.on_book_level(e.t, e.ts_local, e.side, e.px, e.qty)
     }
 
     /// Context of every fill the venue produced since the last call, from the book as of `t`.
@@ -312,6 +295,7 @@ impl Runner<'_, '_> {
             Source::QuotedBook => {
                 if let (Some(rows), Some(m)) = (&self.data.quoted_book, self.msgs.get(i)) {
                     apply_message(&mut self.book, &mut self.tracker, rows, m, t);
+                    self.counts.book_crossed += u64::from(self.book.is_crossed());
                 }
                 Ok(None)
             }

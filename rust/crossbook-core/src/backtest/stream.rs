@@ -253,7 +253,8 @@ pub(crate) fn applied_messages(rows: &BookRows<'_>) -> Result<(Vec<BookMsg>, Syn
     for m in &msgs {
         ends[m.start] = m.end;
     }
-    let mut sync = SyncBook::new("quoted book", OnGap::Resync);
+    // the runner rebuilds the book from the applied messages (and counts crossed states there)
+    let mut sync = SyncBook::sequence_only("quoted book", OnGap::Resync);
     let mut sink = Collect { ends: &ends, out: Vec::with_capacity(msgs.len()) };
     for &m in &msgs {
         sync.on_message(rows, m, &mut sink)?;
@@ -386,77 +387,153 @@ fn venue_times(ts_local: &[i64], ts_exchange: &[i64], shift: i64) -> Vec<i64> {
         .collect()
 }
 
-/// The venue stream of the quoted instrument (see the module docs), and the clock shifts used.
-pub(crate) fn venue_events(data: &MarketData<'_>, book: &[BookMsg], match_bbo: bool) -> (Vec<VenueEvent>, ClockShifts) {
-    let mut shifts = ClockShifts::default();
-    // (t, priority, order) keys; trades 0, tickers 1, book 2, bbo 3
-    let mut ev: Vec<(i64, u8, usize, VenueEvent)> = Vec::new();
-    let tr = &data.quoted_trade;
-    shifts.trade = clock_shift(tr.ts_local, tr.ts_exchange);
-    for (i, t) in venue_times(tr.ts_local, tr.ts_exchange, shifts.trade).into_iter().enumerate() {
-        let e = VenueEvent {
-            t,
-            ts_local: tr.ts_local[i],
-            kind: VenueKind::Trade,
-            side: tr.aggressor[i],
-            px: tr.px[i],
-            qty: tr.qty[i],
-            rate: f64::NAN,
+/// Venue-stream sources, in tie-break order at equal exchange time: trades, tickers, book, BBO.
+const V_TRADE: usize = 0;
+const V_TICKER: usize = 1;
+const V_BOOK: usize = 2;
+const V_BBO: usize = 3;
+
+/// The venue stream of the quoted instrument (see the module docs): a lazy merge of its tables by
+/// shifted exchange time (ties: trades, tickers, book, BBO; table order within a table), so no
+/// event array is built or sorted. A book message yields its clear (snapshots) and then its level
+/// rows; a BBO row yields its bid then its ask touch.
+pub(crate) struct VenueStream<'a> {
+    data: MarketData<'a>,
+    book: &'a [BookMsg],
+    /// shifted, non-decreasing exchange times per source (book: per message)
+    times: [Vec<i64>; 4],
+    /// next row (message for the book) per source
+    pos: [usize; 4],
+    /// within the current book message: next row, or `None` before its clear
+    book_row: Option<usize>,
+    /// within the current BBO row: 0 = bid next, 1 = ask next
+    bbo_side: u8,
+    /// the clock shifts used
+    pub(crate) shifts: ClockShifts,
+}
+
+impl<'a> VenueStream<'a> {
+    pub(crate) fn new(data: &MarketData<'a>, book: &'a [BookMsg], match_bbo: bool) -> Self {
+        let mut shifts = ClockShifts::default();
+        let tr = &data.quoted_trade;
+        shifts.trade = clock_shift(tr.ts_local, tr.ts_exchange);
+        let tk = &data.quoted_ticker;
+        shifts.ticker = clock_shift(tk.ts_local, tk.ts_exchange);
+        let book_t = if data.quoted_book.is_some() {
+            let loc: Vec<i64> = book.iter().map(|m| m.ts_local).collect();
+            let exch: Vec<i64> = book.iter().map(|m| m.ts_exchange).collect();
+            shifts.book = clock_shift(&loc, &exch);
+            venue_times(&loc, &exch, shifts.book)
+        } else {
+            Vec::new()
         };
-        ev.push((t, 0, ev.len(), e));
-    }
-    let tk = &data.quoted_ticker;
-    shifts.ticker = clock_shift(tk.ts_local, tk.ts_exchange);
-    for (i, t) in venue_times(tk.ts_local, tk.ts_exchange, shifts.ticker).into_iter().enumerate() {
-        let e = VenueEvent {
-            t,
-            ts_local: tk.ts_local[i],
-            kind: VenueKind::Ticker,
-            side: 0,
-            px: tk.mark_px[i],
-            qty: 0,
-            rate: tk.funding_rate[i],
+        let bbo_t = if match_bbo {
+            let b = &data.quoted_bbo;
+            shifts.bbo = clock_shift(b.ts_local, b.ts_exchange);
+            venue_times(b.ts_local, b.ts_exchange, shifts.bbo)
+        } else {
+            Vec::new()
         };
-        ev.push((t, 1, ev.len(), e));
+        let times = [
+            venue_times(tr.ts_local, tr.ts_exchange, shifts.trade),
+            venue_times(tk.ts_local, tk.ts_exchange, shifts.ticker),
+            book_t,
+            bbo_t,
+        ];
+        Self { data: *data, book, times, pos: [0; 4], book_row: None, bbo_side: 0, shifts }
     }
-    if let Some(rows) = &data.quoted_book {
-        let loc: Vec<i64> = book.iter().map(|m| m.ts_local).collect();
-        let exch: Vec<i64> = book.iter().map(|m| m.ts_exchange).collect();
-        shifts.book = clock_shift(&loc, &exch);
-        for (m, t) in book.iter().zip(venue_times(&loc, &exch, shifts.book)) {
-            let base =
-                VenueEvent { t, ts_local: m.ts_local, kind: VenueKind::Clear, side: 0, px: 0, qty: 0, rate: f64::NAN };
-            if m.snapshot {
-                ev.push((t, 2, ev.len(), base));
-            }
-            for r in m.start..m.end {
-                if rows.side[r] != 0 {
-                    let e = VenueEvent {
-                        kind: VenueKind::Level,
-                        side: rows.side[r],
-                        px: rows.px[r],
-                        qty: rows.qty[r],
-                        ..base
-                    };
-                    ev.push((t, 2, ev.len(), e));
+
+    /// The next event with exchange time `<= t`, if any.
+    pub(crate) fn next_until(&mut self, t: i64) -> Option<VenueEvent> {
+        loop {
+            let mut best: Option<(i64, usize)> = None;
+            for (s, times) in self.times.iter().enumerate() {
+                if let Some(&ts) = times.get(self.pos[s]) {
+                    if best.is_none_or(|(bt, _)| ts < bt) {
+                        best = Some((ts, s));
+                    }
                 }
+            }
+            let (ts, s) = best?;
+            if ts > t {
+                return None;
+            }
+            if let Some(e) = self.take(s, ts) {
+                return Some(e);
             }
         }
     }
-    if match_bbo {
-        let b = &data.quoted_bbo;
-        shifts.bbo = clock_shift(b.ts_local, b.ts_exchange);
-        for (i, t) in venue_times(b.ts_local, b.ts_exchange, shifts.bbo).into_iter().enumerate() {
-            for (side, px, qty) in [(1i8, b.bid_px[i], b.bid_qty[i]), (-1i8, b.ask_px[i], b.ask_qty[i])] {
-                if px == MISSING_I64 || qty == MISSING_I64 || qty <= 0 {
-                    continue;
-                }
-                let e =
-                    VenueEvent { t, ts_local: b.ts_local[i], kind: VenueKind::Touch, side, px, qty, rate: f64::NAN };
-                ev.push((t, 3, ev.len(), e));
+
+    /// The next event of source `s` (at time `ts`), advancing it; None when its current row
+    /// yields nothing more (the row is then consumed).
+    fn take(&mut self, s: usize, t: i64) -> Option<VenueEvent> {
+        let i = self.pos[s];
+        let base = VenueEvent { t, ts_local: 0, kind: VenueKind::Level, side: 0, px: 0, qty: 0, rate: f64::NAN };
+        match s {
+            V_TRADE => {
+                let tr = &self.data.quoted_trade;
+                self.pos[s] += 1;
+                Some(VenueEvent {
+                    ts_local: tr.ts_local[i],
+                    kind: VenueKind::Trade,
+                    side: tr.aggressor[i],
+                    px: tr.px[i],
+                    qty: tr.qty[i],
+                    ..base
+                })
             }
+            V_TICKER => {
+                let tk = &self.data.quoted_ticker;
+                self.pos[s] += 1;
+                Some(VenueEvent {
+                    ts_local: tk.ts_local[i],
+                    kind: VenueKind::Ticker,
+                    px: tk.mark_px[i],
+                    rate: tk.funding_rate[i],
+                    ..base
+                })
+            }
+            V_BOOK => {
+                let m = self.book[i];
+                let rows = self.data.quoted_book.as_ref()?;
+                let base = VenueEvent { ts_local: m.ts_local, ..base };
+                let mut r = match self.book_row {
+                    Some(r) => r,
+                    None => {
+                        self.book_row = Some(m.start);
+                        if m.snapshot {
+                            return Some(VenueEvent { kind: VenueKind::Clear, ..base });
+                        }
+                        m.start
+                    }
+                };
+                while r < m.end && rows.side[r] == 0 {
+                    r += 1;
+                }
+                if r >= m.end {
+                    self.pos[s] += 1;
+                    self.book_row = None;
+                    return None;
+                }
+                self.book_row = Some(r + 1);
+                Some(VenueEvent { side: rows.side[r], px: rows.px[r], qty: rows.qty[r], ..base })
+            }
+            V_BBO => {
+                let b = &self.data.quoted_bbo;
+                while self.bbo_side < 2 {
+                    let (side, px, qty) =
+                        if self.bbo_side == 0 { (1i8, b.bid_px[i], b.bid_qty[i]) } else { (-1i8, b.ask_px[i], b.ask_qty[i]) };
+                    self.bbo_side += 1;
+                    if px == MISSING_I64 || qty == MISSING_I64 || qty <= 0 {
+                        continue;
+                    }
+                    return Some(VenueEvent { ts_local: b.ts_local[i], kind: VenueKind::Touch, side, px, qty, ..base });
+                }
+                self.pos[s] += 1;
+                self.bbo_side = 0;
+                None
+            }
+            _ => None,
         }
     }
-    ev.sort_by_key(|&(t, p, k, _)| (t, p, k));
-    (ev.into_iter().map(|(_, _, _, e)| e).collect(), shifts)
 }

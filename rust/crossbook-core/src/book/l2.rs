@@ -142,12 +142,18 @@ impl BookSide {
     /// a no-op, as the venues specify). Returns true if the side changed.
     #[inline]
     pub fn set(&mut self, px: i64, qty: i64) -> bool {
+        self.replace(px, qty) != qty
+    }
+
+    /// [`Self::set`], returning the size the level had before (0 when absent).
+    #[inline]
+    pub fn replace(&mut self, px: i64, qty: i64) -> i64 {
         let key = self.key(px);
         match self.find(key) {
             Ok(i) => {
                 let old = self.qtys[i];
                 if old == qty {
-                    return false;
+                    return old;
                 }
                 self.qtys[i] = qty;
                 if old == 0 {
@@ -156,12 +162,12 @@ impl BookSide {
                     self.live -= 1;
                     self.after_delete(i);
                 }
-                true
+                old
             }
-            Err(_) if qty == 0 => false,
+            Err(_) if qty == 0 => 0,
             Err(i) => {
                 self.insert(i, key, qty);
-                true
+                0
             }
         }
     }
@@ -308,12 +314,29 @@ impl L2Book {
         self.asks.clear();
     }
 
+    /// Remove every level of one side.
+    pub fn clear_side(&mut self, side: Side) {
+        match side {
+            Side::Bid => self.bids.clear(),
+            Side::Ask => self.asks.clear(),
+        }
+    }
+
     /// Set the absolute size at `px` on `side` (0 deletes). Returns true if the book changed.
     #[inline]
     pub fn set(&mut self, side: Side, px: i64, qty: i64) -> bool {
         match side {
             Side::Bid => self.bids.set(px, qty),
             Side::Ask => self.asks.set(px, qty),
+        }
+    }
+
+    /// [`Self::set`], returning the level's previous size (0 when absent).
+    #[inline]
+    pub fn replace(&mut self, side: Side, px: i64, qty: i64) -> i64 {
+        match side {
+            Side::Bid => self.bids.replace(px, qty),
+            Side::Ask => self.asks.replace(px, qty),
         }
     }
 

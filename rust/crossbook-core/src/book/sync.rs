@@ -228,6 +228,8 @@ enum State {
 #[derive(Debug, Clone)]
 pub struct SyncBook {
     book: L2Book,
+    /// false: sequence rules only, the book stays empty (see [`Self::sequence_only`])
+    track_book: bool,
     name: String,
     on_gap: OnGap,
     state: State,
@@ -251,6 +253,7 @@ impl SyncBook {
     pub fn new(name: impl Into<String>, on_gap: OnGap) -> Self {
         Self {
             book: L2Book::new(),
+            track_book: true,
             name: name.into(),
             on_gap,
             state: State::Unsynced,
@@ -259,6 +262,14 @@ impl SyncBook {
             buffer: Vec::new(),
             stats: SyncStats::default(),
         }
+    }
+
+    /// The sequence rules without the book: which messages apply, when, and the counters, for a
+    /// caller that rebuilds the book itself (the backtest replays the applied messages into the
+    /// strategy's book later). The sink sees an empty book and `crossed` stays 0.
+    #[must_use]
+    pub fn sequence_only(name: impl Into<String>, on_gap: OnGap) -> Self {
+        Self { track_book: false, ..Self::new(name, on_gap) }
     }
 
     /// The book as rebuilt so far.
@@ -421,7 +432,9 @@ impl SyncBook {
         let mut n = 0u64;
         for r in m.start..m.end {
             if let Some(side) = Side::from_i8(rows.side[r]) {
-                self.book.set(side, rows.px[r], rows.qty[r]);
+                if self.track_book {
+                    self.book.set(side, rows.px[r], rows.qty[r]);
+                }
                 n += 1;
             }
         }
@@ -429,6 +442,10 @@ impl SyncBook {
     }
 
     fn load_snapshot(&mut self, rows: &BookRows<'_>, m: Msg) {
+        if !self.track_book {
+            self.stats.level_rows += (m.start..m.end).filter(|&r| Side::from_i8(rows.side[r]).is_some()).count() as u64;
+            return;
+        }
         let (mut bids, mut asks) = (Vec::new(), Vec::new());
         for r in m.start..m.end {
             let l = Level { px: rows.px[r], qty: rows.qty[r] };

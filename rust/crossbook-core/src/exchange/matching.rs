@@ -1,59 +1,55 @@
 //! The venue's side of the simulator: the replayed book, request arrival, fills against trades and
 //! book crossings, and funding settlement. The rules are in the parent module's docs.
 
-use std::collections::BTreeMap;
 use std::ops::Bound::{Excluded, Included, Unbounded};
 
 use super::fees::notional;
 use super::funding::{payment, FundingPayment};
 use super::{ExchangeSim, Fill, FillKind, NoticeKind, OrderState, Reason, Side, Status};
+use crate::book::{L2Book, Side as BookSide};
 use crate::units::MISSING_I64;
 
-/// The replayed L2 book of the quoted venue: price → size (scaled), per side.
+/// The replayed L2 book of the quoted venue (scaled prices and sizes): the crate's sorted-array
+/// [`L2Book`] (O(1) best price, updates near the top without moving the deep levels).
 #[derive(Debug, Clone, Default)]
-pub(super) struct Book {
-    bids: BTreeMap<i64, i64>,
-    asks: BTreeMap<i64, i64>,
+pub(super) struct Book(L2Book);
+
+fn book_side(s: Side) -> BookSide {
+    match s {
+        Side::Buy => BookSide::Bid,
+        Side::Sell => BookSide::Ask,
+    }
 }
 
 impl Book {
-    fn side(&self, s: Side) -> &BTreeMap<i64, i64> {
-        match s {
-            Side::Buy => &self.bids,
-            Side::Sell => &self.asks,
-        }
-    }
-
     /// Set a level (0 deletes); returns the previous size (0 if absent).
+    #[inline]
     fn set(&mut self, s: Side, px: i64, qty: i64) -> i64 {
-        let m = match s {
-            Side::Buy => &mut self.bids,
-            Side::Sell => &mut self.asks,
-        };
-        let prev = if qty == 0 { m.remove(&px) } else { m.insert(px, qty) };
-        prev.unwrap_or(0)
+        self.0.replace(book_side(s), px, qty)
     }
 
     fn qty(&self, s: Side, px: i64) -> i64 {
-        self.side(s).get(&px).copied().unwrap_or(0)
+        self.0.queue_at(book_side(s), px)
+    }
+
+    /// The best level of side `s` as `(px, qty)`.
+    #[inline]
+    pub(super) fn best(&self, s: Side) -> Option<(i64, i64)> {
+        self.0.side(book_side(s)).best().map(|l| (l.px, l.qty))
     }
 
     pub(super) fn best_bid(&self) -> Option<(i64, i64)> {
-        self.bids.last_key_value().map(|(&p, &q)| (p, q))
+        self.best(Side::Buy)
     }
 
     pub(super) fn best_ask(&self) -> Option<(i64, i64)> {
-        self.asks.first_key_value().map(|(&p, &q)| (p, q))
+        self.best(Side::Sell)
     }
 
     pub(super) fn clear(&mut self, s: Option<Side>) {
         match s {
-            Some(Side::Buy) => self.bids.clear(),
-            Some(Side::Sell) => self.asks.clear(),
-            None => {
-                self.bids.clear();
-                self.asks.clear();
-            }
+            Some(s) => self.0.clear_side(book_side(s)),
+            None => self.0.clear(),
         }
     }
 
@@ -61,6 +57,16 @@ impl Book {
     fn mid(&self) -> Option<i64> {
         let (b, a) = (self.best_bid()?.0, self.best_ask()?.0);
         Some(((i128::from(b) + i128::from(a)) / 2) as i64)
+    }
+
+    /// Levels of side `s` a taker order with limit `limit` reaches, best first: asks at or below it
+    /// for a buy taker (`s` = the resting side).
+    fn through(&self, s: Side, limit: i64) -> Vec<(i64, i64)> {
+        let reach = |px: i64| match s {
+            Side::Sell => px <= limit,
+            Side::Buy => px >= limit,
+        };
+        self.0.side(book_side(s)).iter().take_while(|l| reach(l.px)).map(|l| (l.px, l.qty)).collect()
     }
 }
 
@@ -105,10 +111,7 @@ impl ExchangeSim {
 
     /// Crossing order `id` takes visible opposite liquidity up to `limit`; the remainder expires.
     fn take(&mut self, t: i64, id: u64, side: Side, limit: i64) {
-        let levels: Vec<(i64, i64)> = match side {
-            Side::Buy => self.book.asks.range(..=limit).map(|(&p, &q)| (p, q)).collect(),
-            Side::Sell => self.book.bids.range(limit..).rev().map(|(&p, &q)| (p, q)).collect(),
-        };
+        let levels = self.book.through(side.opposite(), limit);
         for (lpx, lqty) in levels {
             let Some(leaves) = self.live.get(&id).map(|o| o.leaves) else { return };
             self.fill(t, id, lpx, leaves.min(lqty), false, FillKind::Taker, 0);
@@ -121,8 +124,12 @@ impl ExchangeSim {
     }
 
     /// A book level changed at `t`: queue updates at that level, then crossing of our opposite orders.
+    /// Without resting orders (most of a replay) this is just the book update.
     pub(super) fn apply_level(&mut self, t: i64, side: Side, px: i64, qty: i64) {
         let prev = self.book.set(side, px, qty);
+        if self.levels.is_empty() {
+            return;
+        }
         if let Some(ids) = self.levels.get(&(side.sign(), px)) {
             let model = self.cfg.queue;
             for id in ids {
@@ -134,17 +141,31 @@ impl ExchangeSim {
         match side {
             Side::Sell => {
                 if let Some((ask, _)) = self.book.best_ask() {
-                    let ids = self.ids_in(1, Included(ask), Unbounded, true);
-                    self.fill_all(t, &ids, FillKind::BookCross);
+                    if self.own_best(Side::Buy).is_some_and(|b| b >= ask) {
+                        let ids = self.ids_in(1, Included(ask), Unbounded, true);
+                        self.fill_all(t, &ids, FillKind::BookCross);
+                    }
                 }
             }
             Side::Buy => {
                 if let Some((bid, _)) = self.book.best_bid() {
-                    let ids = self.ids_in(-1, Unbounded, Included(bid), false);
-                    self.fill_all(t, &ids, FillKind::BookCross);
+                    if self.own_best(Side::Sell).is_some_and(|a| a <= bid) {
+                        let ids = self.ids_in(-1, Unbounded, Included(bid), false);
+                        self.fill_all(t, &ids, FillKind::BookCross);
+                    }
                 }
             }
         }
+    }
+
+    /// The best price among our resting orders of side `s` (highest buy / lowest sell).
+    fn own_best(&self, s: Side) -> Option<i64> {
+        let mut r = self.levels.range((s.sign(), i64::MIN)..=(s.sign(), i64::MAX));
+        let last = match s {
+            Side::Buy => r.next_back(),
+            Side::Sell => r.next(),
+        };
+        last.map(|((_, px), _)| *px)
     }
 
     /// A trade print at `t`.

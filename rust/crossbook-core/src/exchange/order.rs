@@ -20,6 +20,15 @@ impl Side {
         }
     }
 
+    /// The other side.
+    #[must_use]
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+
     /// `+1` for Buy, `−1` for Sell (the book-table convention: +1 bid, −1 ask).
     #[must_use]
     pub fn sign(self) -> i8 {
