@@ -156,7 +156,9 @@ def _select(
     df = tables.get(table)
     if df is None or df.height == 0:
         return pl.DataFrame()
-    df = df.filter((pl.col("venue") == venue) & (pl.col("symbol") == symbol))
+    mine = df.select((pl.col("venue") == venue) & (pl.col("symbol") == symbol)).to_series()
+    if not mine.all():  # a single-instrument table is used as is (no copy)
+        df = df.filter(mine)
     if cfg.start is not None:
         df = df.filter(pl.col("ts_local") >= cfg.start)
     if cfg.end is not None:

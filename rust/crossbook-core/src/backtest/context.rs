@@ -2,6 +2,7 @@
 //! level last appeared, how often it flickers), and the `BookContext` / `WallContext` of a fill.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::records::{BookContext, WallContext};
 use super::stream::BookMsg;
@@ -19,17 +20,54 @@ struct LevelInfo {
     flips: VecDeque<i64>,
 }
 
+/// Hash of a `(side, price)` level key: folded 64×64→128-bit multiplication. The keys are prices on
+/// a tick grid we produce ourselves, so the standard SipHash's flooding resistance buys nothing and
+/// costs a third of a level update; folding the high half in keeps the grid's zero low bits from
+/// clustering buckets.
+#[derive(Debug, Default, Clone, Copy)]
+struct LevelKeyHasher(u64);
+
+impl LevelKeyHasher {
+    #[inline]
+    fn mix(&mut self, v: u64) {
+        let p = u128::from(self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
+    }
+}
+
+impl Hasher for LevelKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.mix(u64::from(*b));
+        }
+    }
+
+    #[inline]
+    fn write_i8(&mut self, v: i8) {
+        self.mix(v as u64);
+    }
+
+    #[inline]
+    fn write_i64(&mut self, v: i64) {
+        self.mix(v as u64);
+    }
+}
+
 /// Per-level history of the quoted book.
 #[derive(Debug, Clone)]
 pub(crate) struct LevelTracker {
-    map: HashMap<(i8, i64), LevelInfo>,
+    map: HashMap<(i8, i64), LevelInfo, BuildHasherDefault<LevelKeyHasher>>,
     window_ns: i64,
     ops: u64,
 }
 
 impl LevelTracker {
     pub(crate) fn new(window_ns: i64) -> Self {
-        Self { map: HashMap::new(), window_ns, ops: 0 }
+        Self { map: HashMap::default(), window_ns, ops: 0 }
     }
 
     fn prune(flips: &mut VecDeque<i64>, cutoff: i64) {
@@ -129,6 +167,35 @@ pub(crate) fn weighted_band_price(book: &L2Book, band_bps: f64) -> f64 {
     } else {
         f64::NAN
     }
+}
+
+/// [`weighted_band_price`] and [`L2Book::depth_within_bps`] of the same band in one walk from the
+/// touch (each quantity keeps its own bound test, so both equal the separate calls exactly).
+pub(crate) fn band_price_and_depth(book: &L2Book, band_bps: f64) -> (f64, Option<(i64, i64)>) {
+    let Some(mid) = book.mid() else { return (f64::NAN, None) };
+    let band = mid * band_bps / BPS;
+    let (lo, hi) = (mid * (1.0 - band_bps / 1e4), mid * (1.0 + band_bps / 1e4));
+    let (mut pq, mut q) = (0.0, 0.0);
+    let mut depth = [0i64; 2];
+    for (k, s) in [Side::Bid, Side::Ask].into_iter().enumerate() {
+        let (mut in_wp, mut in_depth) = (true, true);
+        for l in book.side(s).iter() {
+            let px = l.px as f64;
+            in_wp = in_wp && (px - mid).abs() <= band;
+            in_depth = in_depth && if k == 0 { px >= lo } else { px <= hi };
+            if !(in_wp || in_depth) {
+                break;
+            }
+            if in_wp {
+                pq += px * l.qty as f64;
+                q += l.qty as f64;
+            }
+            if in_depth {
+                depth[k] = depth[k].saturating_add(l.qty);
+            }
+        }
+    }
+    (if q > 0.0 { pq / q } else { f64::NAN }, Some((depth[0], depth[1])))
 }
 
 /// The `BookContext` of the book now (`px_unit`, `qty_unit`: scale factors, `tick` scaled).

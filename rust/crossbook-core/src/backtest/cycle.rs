@@ -1,7 +1,7 @@
 //! One quote cycle: market inputs, lead-lag signal, stale-data guards, the engine, order
 //! management, predictions and the cycle record.
 
-use super::context::{push_levels, weighted_band_price};
+use super::context::{band_price_and_depth, push_levels};
 use super::orders::{Rules, Target};
 use super::predict::{p_positive, rescale, Model};
 use super::records::{
@@ -65,8 +65,10 @@ impl Runner<'_, '_> {
         } else if self.nonflat_since.is_none() {
             self.nonflat_since = Some(t);
         }
+        let mut depth = None;
         if self.data.quoted_book.is_some() {
-            let wp = weighted_band_price(&self.book, p.context_band_bps);
+            let (wp, d) = band_price_and_depth(&self.book, p.context_band_bps);
+            depth = d;
             self.wp_hist.push_back((t, wp));
             while self.wp_hist.front().is_some_and(|x| x.0 < t.saturating_sub(2_000 * MS)) {
                 self.wp_hist.pop_front();
@@ -210,7 +212,6 @@ impl Runner<'_, '_> {
                 self.levels.resize(end, f64::NAN);
             }
         }
-        let depth = if self.data.quoted_book.is_some() { self.book.depth_within_bps(p.context_band_bps) } else { None };
         self.tw1.advance(t)?;
         self.tw10.advance(t)?;
         let row = CycleRow {

@@ -95,6 +95,7 @@ impl ExchangeSim {
             o.queue = join;
         }
         self.levels.entry((side.sign(), px)).or_default().push(id);
+        self.refresh_own_best();
         self.set_status(id, Status::Open);
     }
 
@@ -159,13 +160,18 @@ impl ExchangeSim {
     }
 
     /// The best price among our resting orders of side `s` (highest buy / lowest sell).
+    #[inline]
     fn own_best(&self, s: Side) -> Option<i64> {
-        let mut r = self.levels.range((s.sign(), i64::MIN)..=(s.sign(), i64::MAX));
-        let last = match s {
-            Side::Buy => r.next_back(),
-            Side::Sell => r.next(),
-        };
-        last.map(|((_, px), _)| *px)
+        match s {
+            Side::Buy => self.own_best[0],
+            Side::Sell => self.own_best[1],
+        }
+    }
+
+    /// Recompute [`Self::own_best`]'s cache after `levels` gained or lost a price.
+    fn refresh_own_best(&mut self) {
+        let side = |sign: i8| self.levels.range((sign, i64::MIN)..=(sign, i64::MAX));
+        self.own_best = [side(1).next_back().map(|((_, px), _)| *px), side(-1).next().map(|((_, px), _)| *px)];
     }
 
     /// A trade print at `t`.
@@ -284,6 +290,7 @@ impl ExchangeSim {
                 v.retain(|&x| x != id);
                 if v.is_empty() {
                     self.levels.remove(&key);
+                    self.refresh_own_best();
                 }
             }
             if let Some(m) = usize::try_from(id).ok().and_then(|i| self.meta.get_mut(i)) {

@@ -138,6 +138,8 @@ pub struct ExchangeSim {
     meta: Vec<Meta>,
     /// Resting order ids per (side sign, price), in arrival order.
     levels: BTreeMap<(i8, i64), Vec<u64>>,
+    /// best price of `levels` per side (buys, sells): the crossing check on every book update
+    own_best: [Option<i64>; 2],
     /// Requests in flight, by (arrival ns, sequence).
     pending: BTreeMap<(i64, u64), Action>,
     seq: u64,
@@ -200,6 +202,7 @@ impl ExchangeSim {
             live: BTreeMap::new(),
             meta: Vec::new(),
             levels: BTreeMap::new(),
+            own_best: [None, None],
             pending: BTreeMap::new(),
             seq: 0,
             clock: i64::MIN,
