@@ -1,6 +1,7 @@
 //! The strategy's view of the quoted book: the rebuilt L2 book with a per-level history (when each
 //! level last appeared, how often it flickers), and the `BookContext` / `WallContext` of a fill.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -9,16 +10,6 @@ use super::stream::BookMsg;
 use crate::book::{BookRows, L2Book, Level, Side};
 
 const BPS: f64 = 1e4;
-
-#[derive(Debug, Clone, Default)]
-struct LevelInfo {
-    /// current size, scaled
-    qty: i64,
-    /// when the level last went from empty to non-empty, ns
-    born: i64,
-    /// appear / disappear times within the flicker window, ns
-    flips: VecDeque<i64>,
-}
 
 /// Hash of a `(side, price)` level key: folded 64×64→128-bit multiplication. The keys are prices on
 /// a tick grid we produce ourselves, so the standard SipHash's flooding resistance buys nothing and
@@ -57,58 +48,55 @@ impl Hasher for LevelKeyHasher {
     }
 }
 
-/// Per-level history of the quoted book.
+/// Per-level history of the quoted book: when each live level appeared, and every appear /
+/// disappear event of the last flicker window in time order (one log for all levels, so a level
+/// update costs one hash probe and no allocation; the rare fill-time queries scan the window).
 #[derive(Debug, Clone)]
 pub(crate) struct LevelTracker {
-    map: HashMap<(i8, i64), LevelInfo, BuildHasherDefault<LevelKeyHasher>>,
+    /// live levels `(side, px)` → when they last went from empty to non-empty, ns
+    born: HashMap<(i8, i64), i64, BuildHasherDefault<LevelKeyHasher>>,
+    /// `(t, side, px)` of appear / disappear events in `(t_last − window, t_last]`
+    flips: VecDeque<(i64, i8, i64)>,
     window_ns: i64,
-    ops: u64,
 }
 
 impl LevelTracker {
     pub(crate) fn new(window_ns: i64) -> Self {
-        Self { map: HashMap::default(), window_ns, ops: 0 }
+        Self { born: HashMap::default(), flips: VecDeque::new(), window_ns }
     }
 
-    fn prune(flips: &mut VecDeque<i64>, cutoff: i64) {
-        while flips.front().is_some_and(|&f| f <= cutoff) {
-            flips.pop_front();
-        }
-    }
-
-    /// Level `(side, px)` holds `qty` from `t` on.
+    /// Level `(side, px)` holds `qty` from `t` on (calls come in time order).
+    #[inline]
     pub(crate) fn set(&mut self, t: i64, side: i8, px: i64, qty: i64) {
-        let e = self.map.entry((side, px)).or_default();
-        if e.qty == 0 && qty > 0 {
-            e.born = t;
-            e.flips.push_back(t);
-        } else if e.qty > 0 && qty == 0 {
-            e.flips.push_back(t);
-        }
-        e.qty = qty;
-        Self::prune(&mut e.flips, t.saturating_sub(self.window_ns));
-        self.ops += 1;
-        if self.ops.is_multiple_of(8192) {
+        let flipped = if qty > 0 {
+            match self.born.entry((side, px)) {
+                Entry::Vacant(v) => {
+                    v.insert(t);
+                    true
+                }
+                Entry::Occupied(_) => false,
+            }
+        } else {
+            self.born.remove(&(side, px)).is_some()
+        };
+        if flipped {
+            self.flips.push_back((t, side, px));
             let cutoff = t.saturating_sub(self.window_ns);
-            self.map.retain(|_, v| {
-                Self::prune(&mut v.flips, cutoff);
-                v.qty > 0 || !v.flips.is_empty()
-            });
+            while self.flips.front().is_some_and(|f| f.0 <= cutoff) {
+                self.flips.pop_front();
+            }
         }
     }
 
-    /// Age of the level at `t` (ms since it last appeared); NaN when unknown.
+    /// Age of the level at `t` (ms since it last appeared); NaN when it is empty.
     pub(crate) fn age_ms(&self, side: i8, px: i64, t: i64) -> f64 {
-        match self.map.get(&(side, px)) {
-            Some(e) if e.qty > 0 => t.saturating_sub(e.born) as f64 / 1e6,
-            _ => f64::NAN,
-        }
+        self.born.get(&(side, px)).map_or(f64::NAN, |&b| t.saturating_sub(b) as f64 / 1e6)
     }
 
     /// Appear/disappear events of the level in `(t − window, t]`, per second.
     pub(crate) fn flicker_rate(&self, side: i8, px: i64, t: i64) -> f64 {
         let cutoff = t.saturating_sub(self.window_ns);
-        let n = self.map.get(&(side, px)).map_or(0, |e| e.flips.iter().filter(|&&f| f > cutoff && f <= t).count());
+        let n = self.flips.iter().filter(|f| f.0 > cutoff && f.0 <= t && f.1 == side && f.2 == px).count();
         n as f64 / (self.window_ns as f64 * 1e-9)
     }
 }
@@ -151,51 +139,26 @@ fn in_band(book: &L2Book, side: Side, mid: f64, band: f64) -> impl Iterator<Item
     book.side(side).iter().take_while(move |l| (l.px as f64 - mid).abs() <= band)
 }
 
-/// Size-weighted price of the levels within `band_bps` of the mid (scaled price units), or NaN.
+/// Size-weighted price of the levels within `band_bps` of the mid (scaled price units), or NaN:
+/// bids at or above `mid − band`, asks at or below `mid + band` (`band = mid · band_bps / 10⁴`).
 pub(crate) fn weighted_band_price(book: &L2Book, band_bps: f64) -> f64 {
-    let Some(mid) = book.mid() else { return f64::NAN };
-    let band = mid * band_bps / BPS;
-    let (mut pq, mut q) = (0.0, 0.0);
-    for s in [Side::Bid, Side::Ask] {
-        for l in in_band(book, s, mid, band) {
-            pq += l.px as f64 * l.qty as f64;
-            q += l.qty as f64;
-        }
-    }
-    if q > 0.0 {
-        pq / q
-    } else {
-        f64::NAN
-    }
+    band_price_and_depth(book, band_bps).0
 }
 
-/// [`weighted_band_price`] and [`L2Book::depth_within_bps`] of the same band in one walk from the
-/// touch (each quantity keeps its own bound test, so both equal the separate calls exactly).
+/// The size-weighted price of the band (see [`weighted_band_price`]) and the depth `(bid, ask)`
+/// within it (what [`L2Book::depth_within_bps`] computes: bids with `px >= mid·(1 − bps/10⁴)`, asks
+/// with `px <= mid·(1 + bps/10⁴)`), from one binary search and one contiguous pass per side.
 pub(crate) fn band_price_and_depth(book: &L2Book, band_bps: f64) -> (f64, Option<(i64, i64)>) {
     let Some(mid) = book.mid() else { return (f64::NAN, None) };
     let band = mid * band_bps / BPS;
     let (lo, hi) = (mid * (1.0 - band_bps / 1e4), mid * (1.0 + band_bps / 1e4));
-    let (mut pq, mut q) = (0.0, 0.0);
-    let mut depth = [0i64; 2];
-    for (k, s) in [Side::Bid, Side::Ask].into_iter().enumerate() {
-        let (mut in_wp, mut in_depth) = (true, true);
-        for l in book.side(s).iter() {
-            let px = l.px as f64;
-            in_wp = in_wp && (px - mid).abs() <= band;
-            in_depth = in_depth && if k == 0 { px >= lo } else { px <= hi };
-            if !(in_wp || in_depth) {
-                break;
-            }
-            if in_wp {
-                pq += px * l.qty as f64;
-                q += l.qty as f64;
-            }
-            if in_depth {
-                depth[k] = depth[k].saturating_add(l.qty);
-            }
-        }
-    }
-    (if q > 0.0 { pq / q } else { f64::NAN }, Some((depth[0], depth[1])))
+    // integer limits of the float bounds (prices are exact in f64 below 2^53)
+    let (bq, bpq) = book.side(Side::Bid).sums_to((mid - band).ceil() as i64);
+    let (aq, apq) = book.side(Side::Ask).sums_to((mid + band).floor() as i64);
+    let (q, pq) = ((bq + aq) as f64, bpq + apq);
+    let wp = if q > 0.0 { pq / q } else { f64::NAN };
+    let depth = (book.side(Side::Bid).sums_to(lo.ceil() as i64).0, book.side(Side::Ask).sums_to(hi.floor() as i64).0);
+    (wp, Some(depth))
 }
 
 /// The `BookContext` of the book now (`px_unit`, `qty_unit`: scale factors, `tick` scaled).

@@ -269,6 +269,25 @@ impl BookSide {
             .map(|(&k, &q)| Level { px: self.key(k), qty: q })
     }
 
+    /// Total size and size-weighted price sum `(Σ qty, Σ px·qty)` of the levels from the best
+    /// price out to `px_limit` inclusive (bids at or above it, asks at or below it). One binary
+    /// search, then a straight pass over contiguous arrays (free slots hold 0 and add nothing).
+    #[must_use]
+    pub fn sums_to(&self, px_limit: i64) -> (i64, f64) {
+        let kmin = self.key(px_limit);
+        let i = self.keys.partition_point(|&k| k < kmin);
+        let (mut q, mut kq) = (0i64, 0.0f64);
+        for (&k, &qty) in self.keys[i..].iter().zip(&self.qtys[i..]) {
+            q = q.saturating_add(qty);
+            kq += k as f64 * qty as f64;
+        }
+        let pq = match self.side {
+            Side::Bid => kq,
+            Side::Ask => -kq,
+        };
+        (q, pq)
+    }
+
     /// The resting size at `px` (0 when there is no level there; free slots hold 0).
     #[must_use]
     pub fn qty_at(&self, px: i64) -> i64 {

@@ -157,3 +157,26 @@ fn mid_spread_depth_crossed() {
     assert!(b.is_crossed());
     assert_eq!(b.spread(), Some(0));
 }
+
+#[test]
+fn sums_to_equals_a_walk_from_the_touch_with_free_slots_and_replace() {
+    let mut b = L2Book::new();
+    b.apply_snapshot(&[lv(9_990, 1), lv(9_980, 2), lv(9_900, 4)], &[lv(10_010, 3), lv(10_020, 5), lv(10_200, 7)]);
+    // deletions below the top leave free slots; replace reports the size it overwrote
+    assert_eq!(b.replace(Side::Bid, 9_980, 0), 2);
+    assert_eq!(b.replace(Side::Bid, 9_985, 6), 0);
+    assert_eq!(b.replace(Side::Ask, 10_020, 9), 5);
+    assert_eq!(b.replace(Side::Ask, 10_030, 0), 0);
+    let walk = |s: Side, ok: &dyn Fn(i64) -> bool| {
+        b.side(s).iter().take_while(|l| ok(l.px)).fold((0i64, 0.0f64), |(q, pq), l| (q + l.qty, pq + (l.px * l.qty) as f64))
+    };
+    for lim in [9_800, 9_900, 9_901, 9_985, 9_990, 9_991] {
+        assert_eq!(b.side(Side::Bid).sums_to(lim), walk(Side::Bid, &|p| p >= lim), "bid limit {lim}");
+    }
+    for lim in [10_000, 10_010, 10_019, 10_020, 10_200, 11_000] {
+        assert_eq!(b.side(Side::Ask).sums_to(lim), walk(Side::Ask, &|p| p <= lim), "ask limit {lim}");
+    }
+    // (1 × 9 990 + 6 × 9 985) and (3 × 10 010 + 9 × 10 020)
+    assert_eq!(b.side(Side::Bid).sums_to(9_980), (7, 69_900.0));
+    assert_eq!(b.side(Side::Ask).sums_to(10_100), (12, 120_210.0));
+}
