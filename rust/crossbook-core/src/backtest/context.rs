@@ -153,12 +153,16 @@ pub(crate) fn band_price_and_depth(book: &L2Book, band_bps: f64) -> (f64, Option
     let band = mid * band_bps / BPS;
     let (lo, hi) = (mid * (1.0 - band_bps / 1e4), mid * (1.0 + band_bps / 1e4));
     // integer limits of the float bounds (prices are exact in f64 below 2^53)
-    let (bq, bpq) = book.side(Side::Bid).sums_to((mid - band).ceil() as i64);
-    let (aq, apq) = book.side(Side::Ask).sums_to((mid + band).floor() as i64);
+    let (bid_lim, ask_lim) = ((mid - band).ceil() as i64, (mid + band).floor() as i64);
+    let (bq, bpq) = book.side(Side::Bid).sums_to(bid_lim);
+    let (aq, apq) = book.side(Side::Ask).sums_to(ask_lim);
     let (q, pq) = ((bq + aq) as f64, bpq + apq);
     let wp = if q > 0.0 { pq / q } else { f64::NAN };
-    let depth = (book.side(Side::Bid).sums_to(lo.ceil() as i64).0, book.side(Side::Ask).sums_to(hi.floor() as i64).0);
-    (wp, Some(depth))
+    // the two bands are the same up to rounding: walk again only when an integer limit differs
+    let (bid_d, ask_d) = (lo.ceil() as i64, hi.floor() as i64);
+    let bd = if bid_d == bid_lim { bq } else { book.side(Side::Bid).sums_to(bid_d).0 };
+    let ad = if ask_d == ask_lim { aq } else { book.side(Side::Ask).sums_to(ask_d).0 };
+    (wp, Some((bd, ad)))
 }
 
 /// The `BookContext` of the book now (`px_unit`, `qty_unit`: scale factors, `tick` scaled).

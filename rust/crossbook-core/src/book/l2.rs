@@ -276,11 +276,23 @@ impl BookSide {
     pub fn sums_to(&self, px_limit: i64) -> (i64, f64) {
         let kmin = self.key(px_limit);
         let i = self.keys.partition_point(|&k| k < kmin);
-        let (mut q, mut kq) = (0i64, 0.0f64);
-        for (&k, &qty) in self.keys[i..].iter().zip(&self.qtys[i..]) {
-            q = q.saturating_add(qty);
-            kq += k as f64 * qty as f64;
+        // four independent accumulators (the sums vectorise; sizes are < 2^61, so i128 cannot overflow)
+        let (keys, qtys) = (&self.keys[i..], &self.qtys[i..]);
+        let (mut q, mut kq) = ([0i128; 4], [0.0f64; 4]);
+        let (kc, qc) = (keys.chunks_exact(4), qtys.chunks_exact(4));
+        let (kr, qr) = (kc.remainder(), qc.remainder());
+        for (k4, q4) in kc.zip(qc) {
+            for j in 0..4 {
+                q[j] += i128::from(q4[j]);
+                kq[j] += k4[j] as f64 * q4[j] as f64;
+            }
         }
+        for (&k, &qty) in kr.iter().zip(qr) {
+            q[0] += i128::from(qty);
+            kq[0] += k as f64 * qty as f64;
+        }
+        let q = i64::try_from(q.iter().sum::<i128>()).unwrap_or(i64::MAX);
+        let kq = (kq[0] + kq[1]) + (kq[2] + kq[3]);
         let pq = match self.side {
             Side::Bid => kq,
             Side::Ask => -kq,
