@@ -1,6 +1,7 @@
 //! The strategy's view of the quoted book: the rebuilt L2 book with a per-level history (when each
 //! level last appeared, how often it flickers), and the `BookContext` / `WallContext` of a fill.
 
+use std::cmp::Ordering;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -101,14 +102,23 @@ impl LevelTracker {
     }
 }
 
-/// Apply one applied message to the strategy's book at `t`, recording level changes.
-pub(crate) fn apply_message(book: &mut L2Book, tracker: &mut LevelTracker, rows: &BookRows<'_>, m: &BookMsg, t: i64) {
+/// Apply one applied message to the strategy's book at `t`, recording level changes (level
+/// history and the running band sums).
+pub(crate) fn apply_message(
+    book: &mut L2Book,
+    tracker: &mut LevelTracker,
+    bands: &mut BandSums,
+    rows: &BookRows<'_>,
+    m: &BookMsg,
+    t: i64,
+) {
     if m.snapshot {
         let old: Vec<(Side, i64)> = [Side::Bid, Side::Ask]
             .into_iter()
             .flat_map(|s| book.side(s).iter().map(move |l| (s, l.px)).collect::<Vec<_>>())
             .collect();
         book.clear();
+        bands.reset();
         for r in m.start..m.end {
             if let Some(s) = Side::from_i8(rows.side[r]) {
                 book.set(s, rows.px[r], rows.qty[r]);
@@ -127,7 +137,8 @@ pub(crate) fn apply_message(book: &mut L2Book, tracker: &mut LevelTracker, rows:
     } else {
         for r in m.start..m.end {
             if let Some(s) = Side::from_i8(rows.side[r]) {
-                book.set(s, rows.px[r], rows.qty[r]);
+                let prev = book.replace(s, rows.px[r], rows.qty[r]);
+                bands.on_level(s, rows.px[r], prev, rows.qty[r]);
                 tracker.set(t, rows.side[r], rows.px[r], rows.qty[r]);
             }
         }
@@ -139,30 +150,109 @@ fn in_band(book: &L2Book, side: Side, mid: f64, band: f64) -> impl Iterator<Item
     book.side(side).iter().take_while(move |l| (l.px as f64 - mid).abs() <= band)
 }
 
+/// Exact running `(Σ qty, Σ px·qty)` of each side's levels from the touch out to a price limit,
+/// kept up to date level by level as the book changes and moved to a new limit by summing only the
+/// levels between the old and the new one: the band statistics of every quote cycle without
+/// walking the band (it spans hundreds of levels on a BTC perp).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BandSums {
+    /// per side (bid, ask): `(limit, Σ qty, Σ px·qty)`; None until asked for after a reset
+    sides: [Option<(i64, i128, i128)>; 2],
+}
+
+impl BandSums {
+    fn idx(s: Side) -> usize {
+        match s {
+            Side::Bid => 0,
+            Side::Ask => 1,
+        }
+    }
+
+    /// `px` is within the band of limit `lim` (bids at or above it, asks at or below it).
+    fn inside(s: Side, px: i64, lim: i64) -> bool {
+        match s {
+            Side::Bid => px >= lim,
+            Side::Ask => px <= lim,
+        }
+    }
+
+    /// The book was replaced (snapshot, clear): recompute on the next request.
+    pub(crate) fn reset(&mut self) {
+        self.sides = [None, None];
+    }
+
+    /// Level `(s, px)` went from `prev` to `qty`.
+    #[inline]
+    pub(crate) fn on_level(&mut self, s: Side, px: i64, prev: i64, qty: i64) {
+        if let Some((lim, q, pq)) = &mut self.sides[Self::idx(s)] {
+            if Self::inside(s, px, *lim) {
+                let d = i128::from(qty) - i128::from(prev);
+                *q = q.wrapping_add(d);
+                *pq = pq.wrapping_add(i128::from(px).wrapping_mul(d));
+            }
+        }
+    }
+
+    /// `(Σ qty, Σ px·qty)` of side `s` of `book` out to `lim`; the band follows `lim` from now on.
+    pub(crate) fn sums(&mut self, book: &L2Book, s: Side, lim: i64) -> (i128, i128) {
+        let side = book.side(s);
+        let k = Self::idx(s);
+        let (q, pq) = match self.sides[k] {
+            None => side.sums_in(lim, None),
+            Some((old, q, pq)) if old == lim => (q, pq),
+            // the band widens: add the levels between the limits
+            Some((old, q, pq)) if Self::inside(s, old, lim) => {
+                let (dq, dpq) = side.sums_in(lim, Some(old));
+                (q.wrapping_add(dq), pq.wrapping_add(dpq))
+            }
+            // it narrows: take them out
+            Some((old, q, pq)) => {
+                let (dq, dpq) = side.sums_in(old, Some(lim));
+                (q.wrapping_sub(dq), pq.wrapping_sub(dpq))
+            }
+        };
+        self.sides[k] = Some((lim, q, pq));
+        (q, pq)
+    }
+}
+
+fn to_i64(x: i128) -> i64 {
+    i64::try_from(x).unwrap_or(if x < 0 { i64::MIN } else { i64::MAX })
+}
+
 /// Size-weighted price of the levels within `band_bps` of the mid (scaled price units), or NaN:
 /// bids at or above `mid − band`, asks at or below `mid + band` (`band = mid · band_bps / 10⁴`).
 pub(crate) fn weighted_band_price(book: &L2Book, band_bps: f64) -> f64 {
-    band_price_and_depth(book, band_bps).0
+    band_price_and_depth(book, &mut BandSums::default(), band_bps).0
 }
 
 /// The size-weighted price of the band (see [`weighted_band_price`]) and the depth `(bid, ask)`
 /// within it (what [`L2Book::depth_within_bps`] computes: bids with `px >= mid·(1 − bps/10⁴)`, asks
-/// with `px <= mid·(1 + bps/10⁴)`), from one binary search and one contiguous pass per side.
-pub(crate) fn band_price_and_depth(book: &L2Book, band_bps: f64) -> (f64, Option<(i64, i64)>) {
+/// with `px <= mid·(1 + bps/10⁴)`), from the running sums of `bands` (exact integers).
+pub(crate) fn band_price_and_depth(book: &L2Book, bands: &mut BandSums, band_bps: f64) -> (f64, Option<(i64, i64)>) {
     let Some(mid) = book.mid() else { return (f64::NAN, None) };
     let band = mid * band_bps / BPS;
-    let (lo, hi) = (mid * (1.0 - band_bps / 1e4), mid * (1.0 + band_bps / 1e4));
     // integer limits of the float bounds (prices are exact in f64 below 2^53)
     let (bid_lim, ask_lim) = ((mid - band).ceil() as i64, (mid + band).floor() as i64);
-    let (bq, bpq) = book.side(Side::Bid).sums_to(bid_lim);
-    let (aq, apq) = book.side(Side::Ask).sums_to(ask_lim);
-    let (q, pq) = ((bq + aq) as f64, bpq + apq);
-    let wp = if q > 0.0 { pq / q } else { f64::NAN };
-    // the two bands are the same up to rounding: walk again only when an integer limit differs
-    let (bid_d, ask_d) = (lo.ceil() as i64, hi.floor() as i64);
-    let bd = if bid_d == bid_lim { bq } else { book.side(Side::Bid).sums_to(bid_d).0 };
-    let ad = if ask_d == ask_lim { aq } else { book.side(Side::Ask).sums_to(ask_d).0 };
-    (wp, Some((bd, ad)))
+    let (bq, bpq) = bands.sums(book, Side::Bid, bid_lim);
+    let (aq, apq) = bands.sums(book, Side::Ask, ask_lim);
+    let q = bq.wrapping_add(aq);
+    let wp = if q > 0 { bpq.wrapping_add(apq) as f64 / q as f64 } else { f64::NAN };
+    // the depth bounds equal the band's up to rounding: correct by the levels in between, if any
+    let (bid_d, ask_d) = ((mid * (1.0 - band_bps / 1e4)).ceil() as i64, (mid * (1.0 + band_bps / 1e4)).floor() as i64);
+    let bids = book.side(Side::Bid);
+    let asks = book.side(Side::Ask);
+    let bd = match bid_d.cmp(&bid_lim) {
+        Ordering::Equal => bq,
+        Ordering::Less => bq + bids.sums_in(bid_d, Some(bid_lim)).0,
+        Ordering::Greater => bq - bids.sums_in(bid_lim, Some(bid_d)).0,
+    };
+    let ad = match ask_d.cmp(&ask_lim) {
+        Ordering::Equal => aq,
+        Ordering::Greater => aq + asks.sums_in(ask_d, Some(ask_lim)).0,
+        Ordering::Less => aq - asks.sums_in(ask_lim, Some(ask_d)).0,
+    };
+    (wp, Some((to_i64(bd), to_i64(ad))))
 }
 
 /// The `BookContext` of the book now (`px_unit`, `qty_unit`: scale factors, `tick` scaled).

@@ -67,7 +67,7 @@ impl Runner<'_, '_> {
         }
         let mut depth = None;
         if self.data.quoted_book.is_some() {
-            let (wp, d) = band_price_and_depth(&self.book, p.context_band_bps);
+            let (wp, d) = band_price_and_depth(&self.book, &mut self.bands, p.context_band_bps);
             depth = d;
             self.wp_hist.push_back((t, wp));
             while self.wp_hist.front().is_some_and(|x| x.0 < t.saturating_sub(2_000 * MS)) {

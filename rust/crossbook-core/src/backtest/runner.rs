@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::context::{apply_message, book_context, wall_context, LevelTracker, WallParams};
+use super::context::{apply_message, book_context, wall_context, BandSums, LevelTracker, WallParams};
 use super::orders::Orders;
 use super::records::{
     CycleRow, DayRow, EquityRow, FillContext, FillRow, STATUS_NAMES, TRIGGER_BBO, TRIGGER_LEADER, TRIGGER_TIMER,
@@ -70,6 +70,7 @@ pub(super) struct Runner<'a, 'p> {
     pub(super) venue: VenueStream<'p>,
     pub(super) book: L2Book,
     pub(super) tracker: LevelTracker,
+    pub(super) bands: BandSums,
     pub(super) touch: Option<Touch>,
     pub(super) seen_touch: bool,
     pub(super) q_last_t: i64,
@@ -136,6 +137,7 @@ pub fn run(data: &MarketData<'_>, params: &BacktestParams, quote: QuoteParams) -
         venue: VenueStream::new(data, &msgs, params.exchange.match_bbo),
         book: L2Book::new(),
         tracker: LevelTracker::new(params.flicker_window_ns),
+        bands: BandSums::default(),
         touch: None,
         seen_touch: false,
         q_last_t: i64::MIN,
@@ -294,7 +296,7 @@ impl Runner<'_, '_> {
         match src {
             Source::QuotedBook => {
                 if let (Some(rows), Some(m)) = (&self.data.quoted_book, self.msgs.get(i)) {
-                    apply_message(&mut self.book, &mut self.tracker, rows, m, t);
+                    apply_message(&mut self.book, &mut self.tracker, &mut self.bands, rows, m, t);
                     self.counts.book_crossed += u64::from(self.book.is_crossed());
                 }
                 Ok(None)

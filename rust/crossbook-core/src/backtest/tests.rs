@@ -393,3 +393,54 @@ fn attribution_splits_at_utc_midnight() {
     }
     assert_eq!(att.totals.components((1e8, 1e8))[5], 5.0);
 }
+
+#[test]
+fn running_band_sums_equal_a_fresh_walk_under_random_updates_and_moving_limits() {
+    use super::context::{band_price_and_depth, BandSums};
+    use crate::book::{L2Book, Side as BookSide};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let mut book = L2Book::new();
+    let mut bands = BandSums::default();
+    for i in 0..200 {
+        book.set(BookSide::Bid, 10_000 - i, 1 + i % 7);
+        book.set(BookSide::Ask, 10_001 + i, 1 + i % 5);
+    }
+    for step in 0..20_000 {
+        let (s, px) = if rng.random_bool(0.5) {
+            (BookSide::Bid, 9_800 + rng.random_range(0..260))
+        } else {
+            (BookSide::Ask, 9_941 + rng.random_range(0..260))
+        };
+        // keep the book uncrossed: a bid at or above the best ask (or the reverse) is skipped
+        let crosses = match s {
+            BookSide::Bid => book.best_ask().is_some_and(|a| px >= a.px),
+            BookSide::Ask => book.best_bid().is_some_and(|b| px <= b.px),
+        };
+        if !crosses {
+            let qty = if rng.random_bool(0.3) { 0 } else { rng.random_range(1..50) };
+            let prev = book.replace(s, px, qty);
+            bands.on_level(s, px, prev, qty);
+        }
+        if step % 7 == 0 {
+            let bps = rng.random_range(1.0..40.0);
+            let (wp, depth) = band_price_and_depth(&book, &mut bands, bps);
+            let (wp0, depth0) = band_price_and_depth(&book, &mut BandSums::default(), bps);
+            assert_eq!(depth, depth0, "step {step}");
+            assert_eq!(depth, book.depth_within_bps(bps), "step {step}");
+            assert!(wp == wp0 || (wp.is_nan() && wp0.is_nan()), "step {step}: {wp} vs {wp0}");
+            // the size-weighted price from a plain walk of the band
+            let mid = book.mid().unwrap_or(f64::NAN);
+            let band = mid * bps / 1e4;
+            let (mut pq, mut q) = (0.0, 0.0);
+            for side in [BookSide::Bid, BookSide::Ask] {
+                for l in book.side(side).iter().filter(|l| (l.px as f64 - mid).abs() <= band) {
+                    pq += l.px as f64 * l.qty as f64;
+                    q += l.qty as f64;
+                }
+            }
+            let walk = if q > 0.0 { pq / q } else { f64::NAN };
+            assert!((wp - walk).abs() <= 1e-9 * walk.abs() || (wp.is_nan() && walk.is_nan()), "step {step}");
+        }
+    }
+}

@@ -269,35 +269,36 @@ impl BookSide {
             .map(|(&k, &q)| Level { px: self.key(k), qty: q })
     }
 
-    /// Total size and size-weighted price sum `(Σ qty, Σ px·qty)` of the levels from the best
-    /// price out to `px_limit` inclusive (bids at or above it, asks at or below it). One binary
-    /// search, then a straight pass over contiguous arrays (free slots hold 0 and add nothing).
+    /// Exact `(Σ qty, Σ px·qty)` of the levels from `outer` (inclusive) towards the best price up to
+    /// `inner` (exclusive; `None` = through the best): bids with `outer <= px < inner`, asks with
+    /// `inner < px <= outer`. Two binary searches, then a straight pass over contiguous arrays
+    /// (free slots hold 0 and add nothing). Sizes and prices are below 2^61 (the readers' and the
+    /// backtest's checks), so the 128-bit sums of any realistic book are exact.
     #[must_use]
-    pub fn sums_to(&self, px_limit: i64) -> (i64, f64) {
-        let kmin = self.key(px_limit);
-        let i = self.keys.partition_point(|&k| k < kmin);
-        // four independent accumulators (the sums vectorise; sizes are < 2^61, so i128 cannot overflow)
-        let (keys, qtys) = (&self.keys[i..], &self.qtys[i..]);
-        let (mut q, mut kq) = ([0i128; 4], [0.0f64; 4]);
-        let (kc, qc) = (keys.chunks_exact(4), qtys.chunks_exact(4));
+    pub fn sums_in(&self, outer: i64, inner: Option<i64>) -> (i128, i128) {
+        let lo = self.keys.partition_point(|&k| k < self.key(outer));
+        let hi = inner.map_or(self.keys.len(), |p| self.keys.partition_point(|&k| k < self.key(p)));
+        if lo >= hi {
+            return (0, 0);
+        }
+        let (mut q, mut kq) = ([0i128; 2], [0i128; 2]);
+        let (kc, qc) = (self.keys[lo..hi].chunks_exact(2), self.qtys[lo..hi].chunks_exact(2));
         let (kr, qr) = (kc.remainder(), qc.remainder());
-        for (k4, q4) in kc.zip(qc) {
-            for j in 0..4 {
-                q[j] += i128::from(q4[j]);
-                kq[j] += k4[j] as f64 * q4[j] as f64;
+        for (k2, q2) in kc.zip(qc) {
+            for j in 0..2 {
+                q[j] = q[j].wrapping_add(i128::from(q2[j]));
+                kq[j] = kq[j].wrapping_add(i128::from(k2[j]).wrapping_mul(i128::from(q2[j])));
             }
         }
         for (&k, &qty) in kr.iter().zip(qr) {
-            q[0] += i128::from(qty);
-            kq[0] += k as f64 * qty as f64;
+            q[0] = q[0].wrapping_add(i128::from(qty));
+            kq[0] = kq[0].wrapping_add(i128::from(k).wrapping_mul(i128::from(qty)));
         }
-        let q = i64::try_from(q.iter().sum::<i128>()).unwrap_or(i64::MAX);
-        let kq = (kq[0] + kq[1]) + (kq[2] + kq[3]);
-        let pq = match self.side {
-            Side::Bid => kq,
-            Side::Ask => -kq,
-        };
-        (q, pq)
+        let (q, kq) = (q[0].wrapping_add(q[1]), kq[0].wrapping_add(kq[1]));
+        match self.side {
+            Side::Bid => (q, kq),
+            Side::Ask => (q, kq.wrapping_neg()),
+        }
     }
 
     /// The resting size at `px` (0 when there is no level there; free slots hold 0).

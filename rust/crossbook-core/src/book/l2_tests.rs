@@ -159,7 +159,7 @@ fn mid_spread_depth_crossed() {
 }
 
 #[test]
-fn sums_to_equals_a_walk_from_the_touch_with_free_slots_and_replace() {
+fn sums_in_equals_a_walk_from_the_touch_with_free_slots_and_replace() {
     let mut b = L2Book::new();
     b.apply_snapshot(&[lv(9_990, 1), lv(9_980, 2), lv(9_900, 4)], &[lv(10_010, 3), lv(10_020, 5), lv(10_200, 7)]);
     // deletions below the top leave free slots; replace reports the size it overwrote
@@ -168,15 +168,25 @@ fn sums_to_equals_a_walk_from_the_touch_with_free_slots_and_replace() {
     assert_eq!(b.replace(Side::Ask, 10_020, 9), 5);
     assert_eq!(b.replace(Side::Ask, 10_030, 0), 0);
     let walk = |s: Side, ok: &dyn Fn(i64) -> bool| {
-        b.side(s).iter().take_while(|l| ok(l.px)).fold((0i64, 0.0f64), |(q, pq), l| (q + l.qty, pq + (l.px * l.qty) as f64))
+        b.side(s).iter().filter(|l| ok(l.px)).fold((0i128, 0i128), |(q, pq), l| (q + l.qty as i128, pq + (l.px * l.qty) as i128))
     };
-    for lim in [9_800, 9_900, 9_901, 9_985, 9_990, 9_991] {
-        assert_eq!(b.side(Side::Bid).sums_to(lim), walk(Side::Bid, &|p| p >= lim), "bid limit {lim}");
+    let bids = [9_800, 9_900, 9_901, 9_985, 9_990, 9_991, 10_500];
+    for lo in bids {
+        assert_eq!(b.side(Side::Bid).sums_in(lo, None), walk(Side::Bid, &|p| p >= lo), "bids from {lo}");
+        for hi in bids {
+            let want = walk(Side::Bid, &|p| p >= lo && p < hi);
+            assert_eq!(b.side(Side::Bid).sums_in(lo, Some(hi)), want, "bids in [{lo}, {hi})");
+        }
     }
-    for lim in [10_000, 10_010, 10_019, 10_020, 10_200, 11_000] {
-        assert_eq!(b.side(Side::Ask).sums_to(lim), walk(Side::Ask, &|p| p <= lim), "ask limit {lim}");
+    let asks = [9_000, 10_000, 10_010, 10_019, 10_020, 10_200, 11_000];
+    for hi in asks {
+        assert_eq!(b.side(Side::Ask).sums_in(hi, None), walk(Side::Ask, &|p| p <= hi), "asks to {hi}");
+        for lo in asks {
+            let want = walk(Side::Ask, &|p| p <= hi && p > lo);
+            assert_eq!(b.side(Side::Ask).sums_in(hi, Some(lo)), want, "asks in ({lo}, {hi}]");
+        }
     }
     // (1 × 9 990 + 6 × 9 985) and (3 × 10 010 + 9 × 10 020)
-    assert_eq!(b.side(Side::Bid).sums_to(9_980), (7, 69_900.0));
-    assert_eq!(b.side(Side::Ask).sums_to(10_100), (12, 120_210.0));
+    assert_eq!(b.side(Side::Bid).sums_in(9_980, None), (7, 69_900));
+    assert_eq!(b.side(Side::Ask).sums_in(10_100, None), (12, 120_210));
 }

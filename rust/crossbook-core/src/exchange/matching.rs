@@ -126,34 +126,39 @@ impl ExchangeSim {
 
     /// A book level changed at `t`: queue updates at that level, then crossing of our opposite orders.
     /// Without resting orders (most of a replay) this is just the book update.
+    ///
+    /// Our resting orders never cross the book (a crossing is filled when it happens), so only a
+    /// level that appears or grows at or through our best opposite price can cross: the book's new
+    /// best on that side is then this level, and every order of ours at or through it fills.
     pub(super) fn apply_level(&mut self, t: i64, side: Side, px: i64, qty: i64) {
         let prev = self.book.set(side, px, qty);
         if self.levels.is_empty() {
             return;
         }
-        if let Some(ids) = self.levels.get(&(side.sign(), px)) {
-            let model = self.cfg.queue;
-            for id in ids {
-                if let Some(o) = self.live.get_mut(id) {
-                    model.on_depth(&mut o.queue, t, prev, qty, self.unit);
+        if self.own_keys.contains(&(side.sign(), px)) {
+            if let Some(ids) = self.levels.get(&(side.sign(), px)) {
+                let model = self.cfg.queue;
+                for id in ids {
+                    if let Some(o) = self.live.get_mut(id) {
+                        model.on_depth(&mut o.queue, t, prev, qty, self.unit);
+                    }
                 }
             }
         }
+        if qty <= prev {
+            return;
+        }
         match side {
             Side::Sell => {
-                if let Some((ask, _)) = self.book.best_ask() {
-                    if self.own_best(Side::Buy).is_some_and(|b| b >= ask) {
-                        let ids = self.ids_in(1, Included(ask), Unbounded, true);
-                        self.fill_all(t, &ids, FillKind::BookCross);
-                    }
+                if self.own_best(Side::Buy).is_some_and(|b| b >= px) {
+                    let ids = self.ids_in(1, Included(px), Unbounded, true);
+                    self.fill_all(t, &ids, FillKind::BookCross);
                 }
             }
             Side::Buy => {
-                if let Some((bid, _)) = self.book.best_bid() {
-                    if self.own_best(Side::Sell).is_some_and(|a| a <= bid) {
-                        let ids = self.ids_in(-1, Unbounded, Included(bid), false);
-                        self.fill_all(t, &ids, FillKind::BookCross);
-                    }
+                if self.own_best(Side::Sell).is_some_and(|a| a <= px) {
+                    let ids = self.ids_in(-1, Unbounded, Included(px), false);
+                    self.fill_all(t, &ids, FillKind::BookCross);
                 }
             }
         }
@@ -172,6 +177,8 @@ impl ExchangeSim {
     fn refresh_own_best(&mut self) {
         let side = |sign: i8| self.levels.range((sign, i64::MIN)..=(sign, i64::MAX));
         self.own_best = [side(1).next_back().map(|((_, px), _)| *px), side(-1).next().map(|((_, px), _)| *px)];
+        self.own_keys.clear();
+        self.own_keys.extend(self.levels.keys().copied());
     }
 
     /// A trade print at `t`.

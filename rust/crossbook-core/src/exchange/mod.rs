@@ -140,6 +140,10 @@ pub struct ExchangeSim {
     levels: BTreeMap<(i8, i64), Vec<u64>>,
     /// best price of `levels` per side (buys, sells): the crossing check on every book update
     own_best: [Option<i64>; 2],
+    /// `(side sign, px)` keys of `levels`, for the per-update check
+    own_keys: Vec<(i8, i64)>,
+    /// no request or settlement is due before this exchange time (ns): `drain` returns at once
+    due: i64,
     /// Requests in flight, by (arrival ns, sequence).
     pending: BTreeMap<(i64, u64), Action>,
     seq: u64,
@@ -203,6 +207,8 @@ impl ExchangeSim {
             meta: Vec::new(),
             levels: BTreeMap::new(),
             own_best: [None, None],
+            own_keys: Vec::new(),
+            due: i64::MIN,
             pending: BTreeMap::new(),
             seq: 0,
             clock: i64::MIN,
@@ -489,11 +495,15 @@ impl ExchangeSim {
     fn push_pending(&mut self, arrival: i64, action: Action) {
         self.pending.insert((arrival, self.seq), action);
         self.seq += 1;
+        self.due = self.due.min(arrival);
     }
 
     /// Apply requests arriving before `t` (or at `t` when `inclusive`) and settlements due by `t`,
     /// in time order; a settlement goes before a request arriving at the same ns.
     fn drain(&mut self, t: i64, inclusive: bool) {
+        if t < self.due {
+            return;
+        }
         loop {
             let next_req = self.pending.first_key_value().map(|(k, _)| k.0).filter(|&a| a < t || (inclusive && a == t));
             let next_fund = self.funding.next(t).filter(|&f| f <= t);
@@ -519,6 +529,8 @@ impl ExchangeSim {
                 _ => break,
             }
         }
+        let next_req = self.pending.first_key_value().map_or(i64::MAX, |(k, _)| k.0);
+        self.due = next_req.min(self.funding.next(t).unwrap_or(i64::MAX));
     }
 }
 
