@@ -312,6 +312,8 @@ def _timed_runs(run, repeat: int) -> dict:
     times = sorted(r["run_s"] for r in results)
     res = dict(results[-1])
     res.update({"run_s": float(np.median(times)), "run_s_min": times[0], "run_s_all": times, "repeat": len(times)})
+    if all("core_s" in r for r in results):
+        res["core_s"] = float(np.median([r["core_s"] for r in results]))
     return res
 
 
@@ -411,12 +413,11 @@ def ours_main(dataset: str, queue: str, args: argparse.Namespace, repeat: int) -
         t0 = time.perf_counter()
         result = bt.run_backtest(tables, cfg, out=None)
         t_run = time.perf_counter() - t0
-        summary = {}
-        for name in ("pnl", "fills", "sharpe", "events"):
-            v = result.get(name) if isinstance(result, dict) else getattr(result, name, None)
-            if isinstance(v, int | float):
-                summary[name] = v
-        return {"run_s": t_run, "summary": summary}
+        s = result.summary["backtest"]
+        summary = {k: s[k] for k in ("pnl", "fills", "fill_rate", "sharpe") if isinstance(s.get(k), int | float)}
+        summary["cycles"] = s.get("cycles", {}).get("total")
+        # core_s: the Rust run alone (run_s also has table preparation and the result frames)
+        return {"run_s": t_run, "core_s": result.elapsed_s, "summary": summary}
 
     res = _timed_runs(run, repeat)
     _, hwm = _rss_kib()
@@ -592,7 +593,12 @@ def main() -> int:
             },
         }
         meta["venue"], meta["symbol"] = venue, symbol
+        # our input: the quoted instrument's rows (the peer's converted events hold that instrument only)
+        import polars as pl
+
         for name, df in tables.items():
+            if {"venue", "symbol"} <= set(df.columns):
+                df = df.filter((pl.col("venue") == venue) & (pl.col("symbol") == symbol))
             df.write_parquet(WORK / f"{ds}.{name}.parquet")
         meta_path = WORK / f"{ds}.meta.json"
         meta_path.write_text(json.dumps(meta))

@@ -70,13 +70,58 @@ pub struct BookSide {
     qtys: Vec<i64>,
     /// number of live levels (`keys.len()` minus free slots)
     live: usize,
+    /// where the last deep update landed: the next search starts there (see [`Self::find`])
+    hint: usize,
+}
+
+/// Position of `key` in the ascending `keys` (`Ok` found, `Err` insertion point), searched from
+/// `hint` outwards by doubling steps, then by bisection within the bracket.
+#[inline]
+fn gallop(keys: &[i64], key: i64, hint: usize) -> Result<usize, usize> {
+    let n = keys.len();
+    if n == 0 {
+        return Err(0);
+    }
+    let h = hint.min(n - 1);
+    // [lo, hi): keys[lo − 1] < key (or lo = 0) and keys[hi − 1] >= key (or hi = n)
+    let (lo, hi) = if keys[h] < key {
+        let (mut prev, mut step) = (h, 1);
+        loop {
+            let probe = h + step;
+            if probe >= n {
+                break (prev + 1, n);
+            }
+            if keys[probe] >= key {
+                break (prev + 1, probe + 1);
+            }
+            prev = probe;
+            step *= 2;
+        }
+    } else {
+        let (mut prev, mut step) = (h, 1);
+        loop {
+            if step > h {
+                break (0, prev + 1);
+            }
+            let probe = h - step;
+            if keys[probe] < key {
+                break (probe + 1, prev + 1);
+            }
+            prev = probe;
+            step *= 2;
+        }
+    };
+    match keys[lo..hi].binary_search(&key) {
+        Ok(i) => Ok(lo + i),
+        Err(i) => Err(lo + i),
+    }
 }
 
 impl BookSide {
     /// An empty side.
     #[must_use]
     pub fn new(side: Side) -> Self {
-        Self { side, keys: Vec::new(), qtys: Vec::new(), live: 0 }
+        Self { side, keys: Vec::new(), qtys: Vec::new(), live: 0, hint: 0 }
     }
 
     #[inline]
@@ -116,9 +161,13 @@ impl BookSide {
     /// inserted.
     ///
     /// Most updates land within a few levels of the top (the end of the arrays), so the last
-    /// eight keys are scanned first; deeper keys are binary-searched.
+    /// eight keys are scanned first. Deeper keys are searched from `hint` outwards by doubling steps
+    /// (galloping), then by bisection within the bracket found: a venue's diff message lists its
+    /// levels in price order, so consecutive deep updates land near each other and cost
+    /// O(log distance) instead of O(log depth) (Bentley & Yao 1976, "An almost optimal algorithm
+    /// for unbounded searching").
     #[inline]
-    fn find(&self, key: i64) -> Result<usize, usize> {
+    fn find(&self, key: i64, hint: usize) -> Result<usize, usize> {
         let n = self.keys.len();
         let tail = n.saturating_sub(8);
         if n > 0 && key >= self.keys[tail] {
@@ -135,7 +184,7 @@ impl BookSide {
             }
             return Err(tail);
         }
-        self.keys[..tail].binary_search(&key)
+        gallop(&self.keys[..tail], key, hint)
     }
 
     /// Set the absolute size at `px`; `qty == 0` deletes the level (deleting an absent level is
@@ -149,7 +198,11 @@ impl BookSide {
     #[inline]
     pub fn replace(&mut self, px: i64, qty: i64) -> i64 {
         let key = self.key(px);
-        match self.find(key) {
+        let found = self.find(key, self.hint);
+        self.hint = match found {
+            Ok(i) | Err(i) => i,
+        };
+        match found {
             Ok(i) => {
                 let old = self.qtys[i];
                 if old == qty {
@@ -304,7 +357,7 @@ impl BookSide {
     /// The resting size at `px` (0 when there is no level there; free slots hold 0).
     #[must_use]
     pub fn qty_at(&self, px: i64) -> i64 {
-        match self.find(self.key(px)) {
+        match self.find(self.key(px), self.hint) {
             Ok(i) => self.qtys[i],
             Err(_) => 0,
         }

@@ -190,3 +190,23 @@ fn sums_in_equals_a_walk_from_the_touch_with_free_slots_and_replace() {
     assert_eq!(b.side(Side::Bid).sums_in(9_980, None), (7, 69_900));
     assert_eq!(b.side(Side::Ask).sums_in(10_100, None), (12, 120_210));
 }
+
+#[test]
+fn gallop_equals_binary_search_from_any_hint() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    for n in [0usize, 1, 2, 3, 7, 8, 9, 100, 1000] {
+        let mut keys: Vec<i64> = (0..n).map(|_| rng.random_range(-5_000..5_000) * 3).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for _ in 0..300 {
+            let key = rng.random_range(-15_100..15_100);
+            let hint = rng.random_range(0..n + 3);
+            assert_eq!(super::gallop(&keys, key, hint), keys.binary_search(&key), "n {n} key {key} hint {hint}");
+        }
+        for (i, &k) in keys.iter().enumerate() {
+            assert_eq!(super::gallop(&keys, k, 0), Ok(i));
+            assert_eq!(super::gallop(&keys, k, keys.len()), Ok(i));
+        }
+    }
+}
