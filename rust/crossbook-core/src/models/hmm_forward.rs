@@ -60,8 +60,8 @@ impl Emission {
 /// Neumaier-compensated running sum.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct KahanSum {
-    sum: f64,
-    comp: f64,
+    pub(super) sum: f64,
+    pub(super) comp: f64,
 }
 
 impl KahanSum {
@@ -132,10 +132,10 @@ pub(crate) fn exp_le0(x: f64) -> f64 {
 /// power-of-two rescalings of the unnormalised forward variables `α̃`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LogLik {
-    shift: KahanSum,
-    e2: i64,
+    pub(super) shift: KahanSum,
+    pub(super) e2: i64,
     /// an observation had zero density in every state (|x − μ|/σ beyond ~1e154): ln L = −∞
-    zero: bool,
+    pub(super) zero: bool,
 }
 
 impl LogLik {
@@ -255,13 +255,13 @@ pub(super) fn normalise(alpha: &[f64], sum: f64, out: &mut [f64]) {
 pub(crate) struct Forward {
     /// unnormalised forward variables α̃
     alpha: Vec<f64>,
-    sum: f64,
+    pub(super) sum: f64,
     /// `P(state_t | x_0..x_t)`
     pub(crate) probs: Vec<f64>,
     pred: Vec<f64>,
     lb: Vec<f64>,
     b: Vec<f64>,
-    ll: LogLik,
+    pub(super) ll: LogLik,
     pub(crate) n: u64,
 }
 
@@ -269,6 +269,17 @@ impl Forward {
     pub(crate) fn new(k: usize) -> Self {
         let z = || vec![0.0; k];
         Self { alpha: z(), sum: 1.0, probs: z(), pred: z(), lb: z(), b: z(), ll: LogLik::new(), n: 0 }
+    }
+
+    /// The recursion continued from a belief `state` (K probabilities) about the previous observation's
+    /// state: its log-likelihood is then that of the observations fed after it, given `state`.
+    pub(crate) fn resume(state: &[f64]) -> Self {
+        let mut f = Self::new(state.len());
+        f.alpha.copy_from_slice(state);
+        f.probs.copy_from_slice(state);
+        f.sum = state.iter().sum();
+        f.n = 1;
+        f
     }
 
     pub(crate) fn loglik(&self) -> f64 {

@@ -28,5 +28,7 @@ mod hmm_estep;
 pub mod hmm_fit;
 mod hmm_forward;
 mod hmm_kernel;
+mod hmm_lanes;
+mod hmm_simd;
 #[cfg(test)]
 mod hmm_tests;
