@@ -227,7 +227,8 @@ impl GaussianHmm {
     /// [`CoreError::InvalidInput`] for a length that is not a multiple of d or a non-finite value.
     pub fn filter(&self, x: &[f64]) -> Result<(Vec<f64>, f64)> {
         let n = check_len(x, self.d)?;
-        let mut probs = Vec::with_capacity(n * self.k);
+        // zeroed allocation: fresh pages from the OS for large n, no pass to clear them
+        let mut probs = vec![0.0; n * self.k];
         let ll = filter_batch(self, &Emission::new(self), x, Some(&mut probs));
         // a non-finite value gives a zero density in every state, hence ln L = −∞: only then is it worth
         // scanning the input for the error to report (saves a pass over the data)

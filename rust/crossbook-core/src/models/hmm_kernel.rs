@@ -49,9 +49,9 @@ const THREADS_MIN_ROWS: usize = 1 << 16;
 /// Relative agreement of the re-run and the lane at a checkpoint.
 pub(super) const MATCH_TOL: f64 = 1e-13;
 
-/// The batch forward pass over `x` (checked n×d); appends the n×K probabilities to `probs` when given;
-/// returns ln L.
-pub(crate) fn filter_batch(m: &GaussianHmm, em: &Emission, x: &[f64], probs: Option<&mut Vec<f64>>) -> f64 {
+/// The batch forward pass over `x` (checked n×d); writes the n×K probabilities into `probs` when given
+/// (n×K long); returns ln L.
+pub(crate) fn filter_batch(m: &GaussianHmm, em: &Emission, x: &[f64], probs: Option<&mut [f64]>) -> f64 {
     let n = x.len() / m.d;
     if n >= LANES_MIN_ROWS {
         let threads = if n >= THREADS_MIN_ROWS { cores().min(2) } else { 1 };
@@ -90,13 +90,11 @@ pub(crate) fn filter_batch(m: &GaussianHmm, em: &Emission, x: &[f64], probs: Opt
 }
 
 /// The sequential recursion (the online filter's step, row by row).
-pub(super) fn sequential(m: &GaussianHmm, em: &Emission, x: &[f64], mut probs: Option<&mut Vec<f64>>) -> f64 {
+pub(super) fn sequential(m: &GaussianHmm, em: &Emission, x: &[f64], mut probs: Option<&mut [f64]>) -> f64 {
     let mut f = Forward::new(m.k);
-    for row in x.chunks_exact(m.d) {
+    for (t, row) in x.chunks_exact(m.d).enumerate() {
         f.step(m, em, row);
-        if let Some(p) = probs.as_deref_mut() {
-            p.extend_from_slice(&f.probs);
-        }
+        put(&mut probs, t, &f.probs);
     }
     f.loglik()
 }
@@ -163,18 +161,13 @@ fn segmented<const K: usize, const D: usize>(
     m: &GaussianHmm,
     em: &Emission,
     x: &[f64],
-    probs: Option<&mut Vec<f64>>,
+    mut out: Option<&mut [f64]>,
     threads: usize,
 ) -> f64 {
     let n = x.len() / D;
     let len = n / (threads * LANES);
     let block = LANES * len; // rows per thread
     let lm = LaneModel::<K, D>::new(&m.transmat, &m.means, &m.variances);
-    let mut out: Option<&mut [f64]> = probs.map(|p| {
-        let base = p.len();
-        p.resize(base + n * K, 0.0);
-        &mut p[base..]
-    });
     let segments = |t: usize| {
         let mut start = [[1.0 / K as f64; LANES]; K];
         if t == 0 {

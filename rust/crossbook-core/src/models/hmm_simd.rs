@@ -30,8 +30,8 @@ pub(super) fn run_best<const K: usize, const D: usize>(
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above), the only requirement of
-            // `run_avx2_fma`'s target features.
-            return unsafe { run_avx2_fma(m, em, seg, probs) };
+            // `hmm_avx2::run`'s target features.
+            return unsafe { super::hmm_avx2::run(m, em, seg, probs) };
         }
         run::<K, D, false>(m, em, seg, probs)
     }
@@ -43,18 +43,6 @@ pub(super) fn run_best<const K: usize, const D: usize>(
     {
         run::<K, D, false>(m, em, seg, probs)
     }
-}
-
-/// [`run`] with fused multiply-adds, compiled for AVX2 + FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn run_avx2_fma<const K: usize, const D: usize>(
-    m: &LaneModel<K, D>,
-    em: &Emission,
-    seg: &Segments<'_, K>,
-    probs: Option<&mut [f64]>,
-) -> Vec<[Snapshot<K>; LANES]> {
-    run::<K, D, true>(m, em, seg, probs)
 }
 
 /// Whether [`run_best`] takes the fused (FMA) path on this machine, so tests can compare it with the

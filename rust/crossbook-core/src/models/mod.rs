@@ -24,6 +24,8 @@ mod hawkes_tests;
 mod toxicity_tests;
 
 pub mod hmm;
+#[cfg(target_arch = "x86_64")]
+mod hmm_avx2;
 mod hmm_estep;
 pub mod hmm_fit;
 mod hmm_forward;
