@@ -26,9 +26,7 @@ use std::arch::x86_64::{
 };
 
 use super::hmm_forward::Emission;
-use super::hmm_lanes::{
-    checkpoints, emissions, rare, LaneModel, Segments, Snapshot, CHUNK, LANES, RESCALE_BELOW,
-};
+use super::hmm_lanes::{checkpoints, emissions, rare, LaneModel, Segments, Snapshot, CHUNK, LANES, RESCALE_BELOW};
 
 type V = __m256d;
 /// Groups of four lanes.

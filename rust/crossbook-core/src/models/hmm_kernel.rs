@@ -52,13 +52,28 @@ pub(super) const MATCH_TOL: f64 = 1e-13;
 /// The batch forward pass over `x` (checked n×d); writes the n×K probabilities into `probs` when given
 /// (n×K long); returns ln L.
 pub(crate) fn filter_batch(m: &GaussianHmm, em: &Emission, x: &[f64], probs: Option<&mut [f64]>) -> f64 {
+    forward(m, em, x, probs, None).0
+}
+
+/// [`filter_batch`] returning also how many rows the merge re-ran sequentially (None: the sequential
+/// path ran); `threads` overrides the number of threads of the segmented pass (tests).
+pub(super) fn forward(
+    m: &GaussianHmm,
+    em: &Emission,
+    x: &[f64],
+    probs: Option<&mut [f64]>,
+    threads: Option<usize>,
+) -> (f64, Option<usize>) {
     let n = x.len() / m.d;
     if n >= LANES_MIN_ROWS {
-        let threads = if n >= THREADS_MIN_ROWS { cores().min(2) } else { 1 };
+        let threads = threads.unwrap_or(if n >= THREADS_MIN_ROWS { cores().min(2) } else { 1 });
         macro_rules! fixed {
             ($(($k:literal, $d:literal)),*) => {
                 match (m.k, m.d) {
-                    $(($k, $d) => return segmented::<$k, $d>(m, em, x, probs, threads),)*
+                    $(($k, $d) => {
+                        let (ll, rerun) = segmented::<$k, $d>(m, em, x, probs, threads);
+                        return (ll, Some(rerun));
+                    })*
                     _ => {}
                 }
             };
@@ -86,7 +101,7 @@ pub(crate) fn filter_batch(m: &GaussianHmm, em: &Emission, x: &[f64], probs: Opt
             (6, 4)
         );
     }
-    sequential(m, em, x, probs)
+    (sequential(m, em, x, probs), None)
 }
 
 /// The sequential recursion (the online filter's step, row by row).
@@ -156,14 +171,14 @@ fn same_belief<const K: usize>(p: &[f64], lane: &Snapshot<K>) -> bool {
     })
 }
 
-/// The segmented pass (module doc) for K×d known at compile time.
+/// The segmented pass (module doc) for K×d known at compile time: ln L and the number of rows re-run.
 fn segmented<const K: usize, const D: usize>(
     m: &GaussianHmm,
     em: &Emission,
     x: &[f64],
     mut out: Option<&mut [f64]>,
     threads: usize,
-) -> f64 {
+) -> (f64, usize) {
     let n = x.len() / D;
     let len = n / (threads * LANES);
     let block = LANES * len; // rows per thread
@@ -201,6 +216,7 @@ fn segmented<const K: usize, const D: usize>(
 
     let cps = checkpoints(len);
     let mut total = Total::default();
+    let mut rerun = 0;
     let mut belief = [0.0; K];
     for g in 0..threads * LANES {
         let lane = |c: usize| &snaps[g / LANES][c][g % LANES];
@@ -224,6 +240,7 @@ fn segmented<const K: usize, const D: usize>(
                 }
             }
             total.add_forward(&f);
+            rerun += done;
             if !met {
                 belief.copy_from_slice(&f.probs);
             }
@@ -244,7 +261,7 @@ fn segmented<const K: usize, const D: usize>(
         }
         total.add_forward(&f);
     }
-    total.value()
+    (total.value(), rerun)
 }
 
 /// Row `row` of the probabilities, when they are kept.

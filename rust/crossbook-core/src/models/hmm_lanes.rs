@@ -120,7 +120,8 @@ pub(super) struct LaneModel<const K: usize, const D: usize> {
 
 impl<const K: usize, const D: usize> LaneModel<K, D> {
     pub(super) fn new(transmat: &[f64], means: &[f64], variances: &[f64]) -> Self {
-        let scale: [[f64; D]; K] = std::array::from_fn(|j| std::array::from_fn(|c| (0.5 / variances[j * D + c]).sqrt()));
+        let scale: [[f64; D]; K] =
+            std::array::from_fn(|j| std::array::from_fn(|c| (0.5 / variances[j * D + c]).sqrt()));
         Self {
             trans: std::array::from_fn(|i| std::array::from_fn(|j| transmat[i * K + j])),
             mu_scaled: std::array::from_fn(|j| std::array::from_fn(|c| means[j * D + c] * scale[j][c])),

@@ -30,6 +30,8 @@ mod hmm_estep;
 pub mod hmm_fit;
 mod hmm_forward;
 mod hmm_kernel;
+#[cfg(test)]
+mod hmm_kernel_tests;
 mod hmm_lanes;
 mod hmm_simd;
 #[cfg(test)]
