@@ -17,7 +17,11 @@
 //! P(state_t = j | x_0..x_t) = α̃_t(j) / Σ_i α̃_t(i);   ln L = Σ_t m_t + ln Σ_i α̃_t(i)
 //! ```
 //!
-//! with `α̃` rescaled by exact powers of two whenever its sum falls below 2⁻⁶⁴ (tracked in ln L).
+//! with `α̃` rescaled by exact powers of two whenever its sum falls below 2⁻⁶⁴ (tracked in ln L). Long
+//! inputs are filtered by a segmented pass ([`crate::models`]' `hmm_kernel`): 8 segments per thread
+//! advanced side by side in SIMD lanes, each segment's unknown starting belief corrected exactly by a
+//! short sequential re-run that stops once the filter has forgotten its start (the probabilities and ln L
+//! agree with the sequential recursion to ~1e-13, or the re-run covers the whole segment).
 //!
 //! The filtered probability is causal: it uses no observation after `t`. Shifting by `m_t` keeps the
 //! emission ratios in `(0, 1]`; when even so `Σ α̃_t` underflows (an observation explained only by states

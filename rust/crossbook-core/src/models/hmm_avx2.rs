@@ -91,7 +91,10 @@ pub(super) fn run<const K: usize, const D: usize>(
     mut probs: Option<&mut [f64]>,
 ) -> Vec<[Snapshot<K>; LANES]> {
     let len = seg.len;
+    // 32 KiB buffers: on the heap rather than the caller's stack
+    #[allow(clippy::useless_vec)]
     let mut xs = vec![[[0.0; LANES]; D]; CHUNK];
+    #[allow(clippy::useless_vec)]
     let mut b = vec![[[0.0; LANES]; K]; CHUNK];
     let mut mx = vec![[0.0; LANES]; CHUNK];
     let zero = _mm256_setzero_pd();

@@ -37,6 +37,9 @@
 //! kernel over their half; the merge is sequential and short (about 32 rows per segment when the filter
 //! forgets quickly, as it does for separated regimes).
 
+// Belief vectors indexed by state on both sides; iterators would hide that.
+#![allow(clippy::needless_range_loop)]
+
 use super::hmm::GaussianHmm;
 use super::hmm_forward::{Emission, Forward, KahanSum};
 use super::hmm_lanes::{checkpoints, LaneModel, Segments, Snapshot, LANES};

@@ -29,7 +29,8 @@
 //! compares it with the exact filter re-run from the true start of the segment.
 
 // K×K and K×d arrays indexed by (i, j, c) and lanes by s on both sides; iterators would hide that.
-#![allow(clippy::needless_range_loop)]
+// `!(c > TINY)` is meant: a NaN must take the rare path.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use super::hmm_forward::Emission;
 
@@ -314,7 +315,10 @@ pub(super) fn run<const K: usize, const D: usize, const F: bool>(
     mut probs: Option<&mut [f64]>,
 ) -> Vec<[Snapshot<K>; LANES]> {
     let len = seg.len;
+    // 32 KiB buffers: on the heap rather than the caller's stack
+    #[allow(clippy::useless_vec)]
     let mut xs = vec![[[0.0; LANES]; D]; CHUNK];
+    #[allow(clippy::useless_vec)]
     let mut b = vec![[[0.0; LANES]; K]; CHUNK];
     let mut mx = vec![[0.0; LANES]; CHUNK];
     let mut st = State::<K> {
