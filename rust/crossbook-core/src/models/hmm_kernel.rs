@@ -4,9 +4,9 @@
 //! # Segmented forward pass
 //!
 //! The forward recursion is a chain: step t needs step t − 1, so one pass runs at the latency of a step
-//! (tens of cycles) however wide the CPU is. The sequence is instead cut into `G` = 8 (or 16, on two
-//! threads) segments of equal length, which the lane kernel ([`super::hmm_lanes`]) advances side by side,
-//! one SIMD lane each. Segment 0 starts from the model's start probabilities; segment g > 0 cannot know
+//! (tens of cycles) however wide the CPU is. The sequence is instead cut into segments of equal length
+//! (8 on one thread; 64 on two, in blocks of 8), which the lane kernel ([`super::hmm_lanes`], or its AVX2
+//! version) advances 8 at a time side by side, one SIMD lane each. Segment 0 starts from the model's start probabilities; segment g > 0 cannot know
 //! its true starting belief (the filter at the end of segment g − 1) and starts from the uniform one.
 //!
 //! That guess is corrected exactly by a short sequential re-run, relying on the filter *forgetting its
@@ -33,9 +33,11 @@
 //! before the lane's rows that are used). The log-likelihood is accumulated with compensation and exact
 //! power-of-two exponents across all pieces, so it is as accurate as the sequential pass's.
 //!
-//! The threads (two from [`THREADS_MIN_ROWS`] rows, if the machine has two cores) each run the lane
-//! kernel over their half; the merge is sequential and short (about 32 rows per segment when the filter
-//! forgets quickly, as it does for separated regimes).
+//! The threads (two from [`THREADS_MIN_ROWS`] rows, if the machine has two cores) take blocks of 8
+//! segments in turn from a shared counter, so a thread that gets less CPU on a busy machine does fewer;
+//! the merge is sequential and short (32 rows per segment when the filter forgets quickly, as it does for
+//! separated regimes). ln L and the probabilities depend on n and the thread count, not on which thread
+//! ran which block.
 
 // Belief vectors indexed by state on both sides; iterators would hide that.
 #![allow(clippy::needless_range_loop)]
@@ -47,7 +49,7 @@ use super::hmm_simd::run_best;
 
 /// From this many rows on (and for K×d with a specialised kernel), the segmented pass.
 const LANES_MIN_ROWS: usize = LANES * 512;
-/// From this many rows on, the lanes run on two threads (16 segments).
+/// From this many rows on, the lanes run on two threads (64 segments).
 const THREADS_MIN_ROWS: usize = 1 << 16;
 /// Relative agreement of the re-run and the lane at a checkpoint.
 pub(super) const MATCH_TOL: f64 = 1e-13;
@@ -166,6 +168,13 @@ impl Total {
     }
 }
 
+/// The number of segments (a multiple of [`LANES`]) and their length for `n` rows on `threads` threads:
+/// one block of [`LANES`] segments on one thread, four blocks per thread otherwise.
+pub(super) fn segments_for(n: usize, threads: usize) -> (usize, usize) {
+    let count = if threads > 1 { 4 * threads * LANES } else { LANES };
+    (count, n / count)
+}
+
 /// Whether the belief `p` equals the lane's normalised state to [`MATCH_TOL`] relative in every state.
 fn same_belief<const K: usize>(p: &[f64], lane: &Snapshot<K>) -> bool {
     p.iter().zip(&lane.alpha).all(|(&p, &a)| {
@@ -183,45 +192,55 @@ fn segmented<const K: usize, const D: usize>(
     threads: usize,
 ) -> (f64, usize) {
     let n = x.len() / D;
-    let len = n / (threads * LANES);
-    let block = LANES * len; // rows per thread
+    let (count, len) = segments_for(n, threads);
+    let blocks = count / LANES;
+    let block = LANES * len; // rows per kernel call
     let lm = LaneModel::<K, D>::new(&m.transmat, &m.means, &m.variances);
-    let segments = |t: usize| {
+    let segments = |b: usize| {
         let mut start = [[1.0 / K as f64; LANES]; K];
-        if t == 0 {
+        if b == 0 {
             for j in 0..K {
                 start[j][0] = m.startprob[j];
             }
         }
-        Segments::<K> { x: &x[t * block * D..(t + 1) * block * D], len, start }
+        Segments::<K> { x: &x[b * block * D..(b + 1) * block * D], len, start }
     };
-    let mut parts: Vec<Option<&mut [f64]>> = match out.as_deref_mut() {
-        Some(p) => p[..threads * block * K].chunks_mut(block * K).map(Some).collect(),
-        None => (0..threads).map(|_| None).collect(),
+    // blocks of LANES segments, taken in turn by the threads from a shared counter: a thread that gets
+    // less CPU (a busy machine) takes fewer blocks
+    let parts: Vec<Option<&mut [f64]>> = match out.as_deref_mut() {
+        Some(p) => p[..blocks * block * K].chunks_mut(block * K).map(Some).collect(),
+        None => (0..blocks).map(|_| None).collect(),
     };
-    let first = parts.remove(0);
-    let snaps: Vec<Vec<[Snapshot<K>; LANES]>> = std::thread::scope(|scope| {
-        let lm = &lm;
-        let handles: Vec<_> = parts
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let seg = segments(i + 1);
-                scope.spawn(move || run_best(lm, em, &seg, p))
-            })
-            .collect();
-        let mut all = vec![run_best(lm, em, &segments(0), first)];
-        for h in handles {
-            all.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+    let parts = std::sync::Mutex::new(parts);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if b >= blocks {
+                return done;
+            }
+            let p = parts.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[b].take();
+            done.push((b, run_best(&lm, em, &segments(b), p)));
         }
-        all
+    };
+    let mut snaps: Vec<Vec<[Snapshot<K>; LANES]>> = vec![Vec::new(); blocks];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(&work)).collect();
+        let mut all = work();
+        for h in handles {
+            all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        for (b, s) in all {
+            snaps[b] = s;
+        }
     });
 
     let cps = checkpoints(len);
     let mut total = Total::default();
     let mut rerun = 0;
     let mut belief = [0.0; K];
-    for g in 0..threads * LANES {
+    for g in 0..count {
         let lane = |c: usize| &snaps[g / LANES][c][g % LANES];
         let end = lane(cps.len() - 1);
         let mut met = g == 0; // segment 0 started from the true start: the lane is the filter
@@ -255,7 +274,7 @@ fn segmented<const K: usize, const D: usize>(
         }
     }
     // rows left over by the division into equal segments
-    let covered = threads * block;
+    let covered = count * len;
     if covered < n {
         let mut f = Forward::resume(&belief);
         for r in covered..n {

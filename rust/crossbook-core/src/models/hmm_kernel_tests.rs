@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use super::hmm::{GaussianHmm, OnlineFilter};
 use super::hmm_fit::sample;
 use super::hmm_forward::{Emission, KahanSum};
-use super::hmm_kernel::{forward, sequential, MATCH_TOL};
+use super::hmm_kernel::{forward, segments_for, sequential, MATCH_TOL};
 use super::hmm_lanes::{checkpoints, run, LaneModel, Segments, LANES};
 use super::hmm_simd::{run_best, uses_fma};
 
@@ -97,14 +97,15 @@ fn segmented_pass_matches_the_log_space_reference() {
         assert!(((ll - want_ll) / want_ll).abs() < 1e-12, "K={k} d={d}: {ll} vs {want_ll}");
         assert!(max_abs_diff(&probs, &want_p) < 1e-10, "K={k} d={d}: {}", max_abs_diff(&probs, &want_p));
         // these models forget within the first checkpoints: the merge re-ran little
-        assert!(rerun <= 2 * LANES * 512, "K={k} d={d}: {rerun} rows re-run");
+        let (count, _) = segments_for(n, 2);
+        assert!(rerun <= count * 128, "K={k} d={d}: {rerun} rows re-run");
     }
 }
 
 #[test]
 fn two_threads_one_thread_and_the_sequential_pass_agree() {
     let m = random_model(4, 4, 7);
-    let (_, x) = sample(&m, 70_001, 8); // a remainder row after the 16 equal segments
+    let (_, x) = sample(&m, 70_001, 8); // remainder rows after the equal segments
     let (p_seq, ll_seq, none) = filter_with(&m, &x[..4_000 * 4], None);
     assert!(none.is_none(), "below the threshold the sequential pass runs");
     let mut p = vec![0.0; 4_000 * 4];
@@ -132,9 +133,8 @@ fn a_filter_that_forgets_slowly_falls_back_to_the_sequential_pass() {
     let m = GaussianHmm::new(vec![0.9, 0.1], trans, vec![0.0, 0.001], vec![1.0, 1.0]).unwrap();
     let (_, x) = sample(&m, 40_000, 5);
     let (probs, ll, rerun) = filter_with(&m, &x, Some(2));
-    let covered = 40_000 / (2 * LANES) * 2 * LANES;
-    let first = 40_000 / (2 * LANES);
-    assert_eq!(rerun, Some(covered - first), "every segment but the first (exact start) is re-run");
+    let (count, len) = segments_for(40_000, 2);
+    assert_eq!(rerun, Some((count - 1) * len), "every segment but the first (exact start) is re-run");
     let mut want = vec![0.0; x.len() * 2];
     let want_ll = sequential(&m, &Emission::new(&m), &x, Some(&mut want));
     assert!(((ll - want_ll) / want_ll).abs() < 1e-12);
