@@ -226,7 +226,7 @@ fn segmented<const K: usize, const D: usize>(
     };
     let mut snaps: Vec<Vec<[Snapshot<K>; LANES]>> = vec![Vec::new(); blocks];
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(&work)).collect();
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
         let mut all = work();
         for h in handles {
             all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
