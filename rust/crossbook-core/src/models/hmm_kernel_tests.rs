@@ -200,6 +200,16 @@ fn simd_kernel_equals_the_generic_code_bit_for_bit() {
         assert_eq!(best, generic, "K={K} d={D}");
         assert!(p_best.iter().zip(&p_gen).all(|(a, b)| a.to_bits() == b.to_bits()), "K={K} d={D}");
         assert_eq!(run_best(&lm, &em, &seg, None), best);
+        // the unfused generic code (x86-64 without FMA) differs by rounding only
+        let mut p_plain = vec![0.0; LANES * len * K];
+        let plain = run::<K, D, false>(&lm, &em, &seg, Some(&mut p_plain));
+        assert!(max_abs_diff(&p_plain, &p_best) < 1e-12, "K={K} d={D}");
+        for (a, b) in plain[plain.len() - 1].iter().zip(&best[best.len() - 1]) {
+            let ll = |s: &super::hmm_lanes::Snapshot<K>| {
+                s.shift_hi + s.shift_lo + s.e2 as f64 * std::f64::consts::LN_2 + s.sum.ln()
+            };
+            assert!(a.zero == b.zero && (a.zero || (ll(a) - ll(b)).abs() < 1e-9), "K={K} d={D}");
+        }
         let end = best[best.len() - 1];
         for s in 0..LANES {
             let zero_row = edits.iter().any(|&(i, v)| v > 1e100 && i / D / len == s);
