@@ -1,29 +1,36 @@
 //! The lane kernel of the segmented forward pass ([`super::hmm_kernel`]): [`LANES`] segments of the
-//! sequence advanced side by side, segment `s` in SIMD lane `s`.
+//! sequence advanced side by side, segment `s` in SIMD lane `s`. This is the generic code (any CPU); on
+//! x86-64 with AVX2 and FMA the dispatch ([`super::hmm_simd`]) runs the same kernel written with
+//! intrinsics (`hmm_avx2`), which gives the same bits as `run::<K, D, true>` here.
 //!
 //! Every array here is indexed `[..][s]` with the lane last, so each operation of the recursion is the same
-//! scalar operation on `LANES` independent values: a vertical SIMD operation with no shuffle, horizontal
-//! sum or gather, which the compiler vectorises as written. The step-to-step dependency of one lane (about
-//! twenty cycles: prediction, product, sum, rescaling) is hidden behind the other lanes' work, so the pass
-//! runs at the throughput of the arithmetic instead of the latency of one chain.
+//! scalar operation on `LANES` independent values: a vertical SIMD operation with no horizontal sum or
+//! gather. The step-to-step dependency of one lane (about twenty cycles: prediction, product, sum) is
+//! hidden behind the other lanes' work, so the pass runs at the throughput of the arithmetic instead of
+//! the latency of one chain.
 //!
-//! Per chunk of up to [`CHUNK`] steps: the rows of the chunk are transposed to `[t][c][s]`, the emissions
-//! computed for every lane (`b̃_j = exp(ln b_j(x) − m)`, `m = max_j ln b_j(x)`), then the recursion of
-//! [`super::hmm`] runs over the chunk:
+//! Per chunk of up to [`CHUNK`] steps: the rows of the chunk are transposed to `[t][c][s]`; the emissions
+//! are computed for every lane in two passes (the shifted log densities, then one flat `exp` loop over the
+//! chunk, which vectorises without a table), then the recursion of [`super::hmm`] runs over the chunk:
 //!
 //! ```text
+//! ln b_j(x) = cst_j − Σ_c w_c²,   w_c = x_c·s_jc − μ_jc·s_jc,   s_jc = 1/(σ_jc √2)   (fused)
+//! b̃_j = exp(ln b_j − m),   m = max_j ln b_j
 //! predicted = α̃ · A  (the lane's start vector at its first row)
-//! u = predicted ∘ b̃,   c = Σ_j u_j
-//! α̃ = u · 2^−e(c)      (e(c) the binary exponent of c: Σ α̃ ∈ [1, 2); exact)
-//! ln L += m (compensated: Knuth's two-sum),  E += e(c)
+//! α̃ = predicted ∘ b̃,   c = Σ_j α̃_j,   ln L += m (compensated: Knuth's two-sum)
 //! ```
 //!
-//! Rescaling every step by an exact power of two changes no rounding relative to the sequential path's
-//! occasional rescaling; it only keeps the lanes branch-free. A lane whose step underflows (`c` below
-//! 1e-290) or whose observation has zero density in every state takes the sequential path's log-space step
-//! for that step only ([`cold_step`]). With `FMA`, products and sums are fused (`mul_add`), which the
-//! dispatch ([`super::hmm_simd`]) uses where the CPU has FMA; the same generic code without target features
-//! gives the same bits (IEEE fma is correctly rounded everywhere), which the tests check.
+//! Computing `w` as one fused multiply-add from the pre-scaled mean rounds `μ·s` once: an error of
+//! ~1e-16·|μ|/σ in the standardised value, the same order as the rounding of the input itself (x is known
+//! to ~1e-16·|x|), so it costs no accuracy the data has.
+//!
+//! When some lane's `c` falls below 2⁻⁶⁴, every lane is rescaled by an exact power of two (tracked in the
+//! exponent sum E, as in the sequential path): a branch taken every few dozen steps, which keeps the sum
+//! and its exponent off the dependency chain and changes no rounding. A lane whose step underflows (`c`
+//! below 1e-290) or whose observation has zero density in every state takes the sequential path's
+//! log-space step for that step only ([`rare`]). With `F`, products and sums are fused (`mul_add`); the
+//! same generic code without target features gives the same bits as the AVX2 kernel (IEEE fma is
+//! correctly rounded everywhere), which the tests check.
 //!
 //! At the checkpoints ([`checkpoints`]) the kernel records each lane's state ([`Snapshot`]): the merge
 //! compares it with the exact filter re-run from the true start of the segment.
