@@ -5,7 +5,9 @@ use crossbook_core::models::hmm::{GaussianHmm, OnlineFilter};
 use crossbook_core::models::hmm_fit::{fit, FitConfig};
 use crossbook_core::CoreError;
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray2, PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -78,6 +80,28 @@ pub fn hmm_filter<'py>(
     let (probs, ll) = py.detach(|| m.filter(xs)).map_err(CoreErr)?;
     let n = probs.len() / m.n_states();
     Ok((matrix(n, m.n_states(), probs)?.into_pyarray(py), ll))
+}
+
+/// The forward filter writing the probabilities into `out` (n, K) (C-contiguous float64, any contents:
+/// numpy's `empty` saves the pass that zeroes a fresh buffer); returns the total log-likelihood.
+#[pyfunction]
+pub fn hmm_filter_into(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    startprob: PyReadonlyArray1<'_, f64>,
+    transmat: PyReadonlyArray2<'_, f64>,
+    means: PyReadonlyArray2<'_, f64>,
+    variances: PyReadonlyArray2<'_, f64>,
+    mut out: PyReadwriteArray2<'_, f64>,
+) -> PyResult<f64> {
+    let m = model(&startprob, &transmat, &means, &variances)?;
+    let xs = obs(&x, m.n_features())?;
+    let (n, k) = (x.shape()[0], m.n_states());
+    if out.shape() != [n, k] {
+        return Err(invalid(format!("out must have shape ({n}, {k}), got {:?}", out.shape())));
+    }
+    let o = out.as_slice_mut().map_err(|_| invalid("out must be a C-contiguous float64 array".into()))?;
+    Ok(py.detach(|| m.filter_into(xs, o)).map_err(CoreErr)?)
 }
 
 /// The total log-likelihood of X under the model (the forward pass without keeping probabilities).
