@@ -24,9 +24,14 @@ fn matrix(rows: usize, cols: usize, v: Vec<f64>) -> PyResult<Array2<f64>> {
     Array2::from_shape_vec((rows, cols), v).map_err(|e| invalid(e.to_string()))
 }
 
-/// A C-contiguous 2-D array's values, or an error naming it.
+/// A C-contiguous 2-D array's values, or an error naming it (`as_slice` alone also accepts Fortran order,
+/// whose values would be read as the transpose).
 fn slice2<'a>(name: &str, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
-    a.as_slice().map_err(|_| invalid(format!("{name} must be a C-contiguous float64 array")))
+    let err = || invalid(format!("{name} must be a C-contiguous float64 array"));
+    if !a.is_c_contiguous() {
+        return Err(err());
+    }
+    a.as_slice().map_err(|_| err())
 }
 
 /// The model from numpy parameters, with every shape checked against K = len(startprob).
@@ -100,7 +105,11 @@ pub fn hmm_filter_into(
     if out.shape() != [n, k] {
         return Err(invalid(format!("out must have shape ({n}, {k}), got {:?}", out.shape())));
     }
-    let o = out.as_slice_mut().map_err(|_| invalid("out must be a C-contiguous float64 array".into()))?;
+    let err = || invalid("out must be a C-contiguous float64 array".into());
+    if !out.is_c_contiguous() {
+        return Err(err());
+    }
+    let o = out.as_slice_mut().map_err(|_| err())?;
     Ok(py.detach(|| m.filter_into(xs, o)).map_err(CoreErr)?)
 }
 
