@@ -254,6 +254,9 @@ fn degenerate_inputs() {
     assert!(ll2.is_finite() && ((ll2 - want_ll2) / want_ll2).abs() < 1e-12, "{ll2} vs {want_ll2}");
     assert!(max_abs_diff(&p2, &want2) < 1e-12);
     assert_eq!(&p2[1400..1402], &[1.0, 0.0], "the only explanation is impossible: the belief stays");
+    // the output buffer must be n×K
+    let e = m.filter_into(&x[..8], &mut [0.0; 3]).unwrap_err();
+    assert_eq!(e.to_string(), "probabilities: 3 values for 2 rows of 4 states (need 8)");
     // a non-finite value is reported, whichever path runs
     x[23_456 * 4 + 1] = f64::NAN;
     assert!(m.filter(&x).is_err() && m.loglik(&x).is_err());
