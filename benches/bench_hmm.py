@@ -9,8 +9,9 @@ Timed (wall clock, median and best of ``--repeat`` single calls; CPU time of the
 - ``crossbook._core.hmm_loglik`` — the same pass without keeping the probabilities (what ``score`` returns);
 - ``hmmlearn`` ``score`` — log-space forward pass (its C++ ``forward_log``) plus its numpy emission densities
   (numpy's BLAS may use several threads).
-crossbook computes the emissions of the next 8 192-row chunk on a second rayon thread while the recursion
-runs; on a machine whose other core is busy that overlap is lost, which the CPU-time columns show.
+crossbook cuts the sequence into segments advanced side by side in SIMD lanes (AVX2 + FMA when the CPU has
+them), on two threads from 65 536 rows, and merges them exactly (a short sequential re-run per segment); on a
+machine whose other core is busy the second thread's share is lost, which the CPU-time columns show.
 
 Accuracy: |crossbook − hmmlearn| in absolute and relative terms, and both against an extended-precision
 (``np.longdouble``) forward pass over the same data (``--no-reference`` skips it: ~20 s of numpy loop), which

@@ -60,6 +60,7 @@ __all__ = [
     "hawkes_simulate_state_baseline",
     "head_lines",
     "hmm_filter",
+    "hmm_filter_into",
     "hmm_fit",
     "hmm_loglik",
     "hy_contrast",
@@ -927,6 +928,14 @@ def hmm_filter(
     means: npt.NDArray[np.float64],
     variances: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], float]: ...
+def hmm_filter_into(
+    x: npt.NDArray[np.float64],
+    startprob: npt.NDArray[np.float64],
+    transmat: npt.NDArray[np.float64],
+    means: npt.NDArray[np.float64],
+    variances: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+) -> float: ...
 def hmm_loglik(
     x: npt.NDArray[np.float64],
     startprob: npt.NDArray[np.float64],

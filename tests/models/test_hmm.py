@@ -124,6 +124,35 @@ def test_two_state_path_enumeration() -> None:
     assert empty.shape == (0, 2) and ll0 == 0.0
 
 
+def test_long_input_takes_the_segmented_pass_and_agrees_with_the_online_filter() -> None:
+    """From 4 096 rows the batch filter runs segments side by side (SIMD lanes, two threads from 65 536
+    rows) and merges them exactly: agreement with the row-by-row online filter to 1e-12, causality kept."""
+    from crossbook import _core
+
+    params = _model(4, 4, seed=21)
+    x, _ = _sample(*params, n=70_000, seed=22)
+    probs, ll = hmm_filter(x, *params)
+    f = HmmFilter(*params)
+    online = f.update_many(x)
+    np.testing.assert_allclose(probs, online, rtol=0, atol=1e-12)
+    assert ll == pytest.approx(f.loglik, rel=1e-12)
+    assert _core.hmm_loglik(x, *params) == ll
+    p2, ll2 = _core.hmm_filter(x, *params)
+    np.testing.assert_array_equal(p2, probs)
+    assert ll2 == ll
+    y = x.copy()
+    y[40_000:] = -3.0 * y[40_000:] + 5.0
+    probs2, _ = hmm_filter(y, *params)
+    np.testing.assert_array_equal(probs2[:40_000], probs[:40_000])
+    # the output buffer of the binding: shape and layout are checked
+    with pytest.raises(InvalidInputError, match="out must have shape"):
+        _core.hmm_filter_into(x, *params, np.empty((70_000, 3)))
+    with pytest.raises(InvalidInputError, match="C-contiguous"):
+        _core.hmm_filter_into(x, *params, np.empty((4, 70_000)).T)
+    with pytest.raises(InvalidInputError, match="X must be a C-contiguous"):
+        _core.hmm_loglik(np.asfortranarray(x), *params)  # would be read as the transpose
+
+
 def test_online_filter_is_the_batch_filter_and_causal() -> None:
     params = _model(4, 4, seed=9)
     x, _ = _sample(*params, n=300, seed=4)

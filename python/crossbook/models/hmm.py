@@ -94,10 +94,13 @@ def hmm_filter(
     that do not sum to 1 (±1e-6), non-positive variances or non-finite values.
     """
     x = _c64(X, 2, "X")
-    return _core.hmm_filter(
-        x, _c64(startprob, 1, "startprob"), _c64(transmat, 2, "transmat"), _c64(means, 2, "means"),
-        _c64(variances, 2, "variances"),
-    )  # fmt: skip
+    start = _c64(startprob, 1, "startprob")
+    # np.empty: the filter writes every value, so the buffer needs no zeroing pass
+    out = np.empty((x.shape[0], start.shape[0]))
+    ll = _core.hmm_filter_into(
+        x, start, _c64(transmat, 2, "transmat"), _c64(means, 2, "means"), _c64(variances, 2, "variances"), out
+    )
+    return out, ll
 
 
 # ---------------------------------------------------------------- the model

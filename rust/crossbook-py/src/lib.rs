@@ -88,6 +88,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models_toxicity::PyAdverseSelectionAdjuster>()?;
     m.add_class::<models_toxicity::PyLiquidationDetector>()?;
     m.add_function(wrap_pyfunction!(models_hmm::hmm_filter, m)?)?;
+    m.add_function(wrap_pyfunction!(models_hmm::hmm_filter_into, m)?)?;
     m.add_function(wrap_pyfunction!(models_hmm::hmm_loglik, m)?)?;
     m.add_function(wrap_pyfunction!(models_hmm::hmm_fit, m)?)?;
     m.add_class::<models_hmm::PyHmmFilter>()?;

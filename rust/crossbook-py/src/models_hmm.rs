@@ -5,7 +5,9 @@ use crossbook_core::models::hmm::{GaussianHmm, OnlineFilter};
 use crossbook_core::models::hmm_fit::{fit, FitConfig};
 use crossbook_core::CoreError;
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray2, PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -22,9 +24,14 @@ fn matrix(rows: usize, cols: usize, v: Vec<f64>) -> PyResult<Array2<f64>> {
     Array2::from_shape_vec((rows, cols), v).map_err(|e| invalid(e.to_string()))
 }
 
-/// A C-contiguous 2-D array's values, or an error naming it.
+/// A C-contiguous 2-D array's values, or an error naming it (`as_slice` alone also accepts Fortran order,
+/// whose values would be read as the transpose).
 fn slice2<'a>(name: &str, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
-    a.as_slice().map_err(|_| invalid(format!("{name} must be a C-contiguous float64 array")))
+    let err = || invalid(format!("{name} must be a C-contiguous float64 array"));
+    if !a.is_c_contiguous() {
+        return Err(err());
+    }
+    a.as_slice().map_err(|_| err())
 }
 
 /// The model from numpy parameters, with every shape checked against K = len(startprob).
@@ -78,6 +85,32 @@ pub fn hmm_filter<'py>(
     let (probs, ll) = py.detach(|| m.filter(xs)).map_err(CoreErr)?;
     let n = probs.len() / m.n_states();
     Ok((matrix(n, m.n_states(), probs)?.into_pyarray(py), ll))
+}
+
+/// The forward filter writing the probabilities into `out` (n, K) (C-contiguous float64, any contents:
+/// numpy's `empty` saves the pass that zeroes a fresh buffer); returns the total log-likelihood.
+#[pyfunction]
+pub fn hmm_filter_into(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    startprob: PyReadonlyArray1<'_, f64>,
+    transmat: PyReadonlyArray2<'_, f64>,
+    means: PyReadonlyArray2<'_, f64>,
+    variances: PyReadonlyArray2<'_, f64>,
+    mut out: PyReadwriteArray2<'_, f64>,
+) -> PyResult<f64> {
+    let m = model(&startprob, &transmat, &means, &variances)?;
+    let xs = obs(&x, m.n_features())?;
+    let (n, k) = (x.shape()[0], m.n_states());
+    if out.shape() != [n, k] {
+        return Err(invalid(format!("out must have shape ({n}, {k}), got {:?}", out.shape())));
+    }
+    let err = || invalid("out must be a C-contiguous float64 array".into());
+    if !out.is_c_contiguous() {
+        return Err(err());
+    }
+    let o = out.as_slice_mut().map_err(|_| err())?;
+    Ok(py.detach(|| m.filter_into(xs, o)).map_err(CoreErr)?)
 }
 
 /// The total log-likelihood of X under the model (the forward pass without keeping probabilities).

@@ -17,7 +17,11 @@
 //! P(state_t = j | x_0..x_t) = α̃_t(j) / Σ_i α̃_t(i);   ln L = Σ_t m_t + ln Σ_i α̃_t(i)
 //! ```
 //!
-//! with `α̃` rescaled by exact powers of two whenever its sum falls below 2⁻⁶⁴ (tracked in ln L).
+//! with `α̃` rescaled by exact powers of two whenever its sum falls below 2⁻⁶⁴ (tracked in ln L). Long
+//! inputs are filtered by a segmented pass ([`crate::models`]' `hmm_kernel`): 8 segments per thread
+//! advanced side by side in SIMD lanes, each segment's unknown starting belief corrected exactly by a
+//! short sequential re-run that stops once the filter has forgotten its start (the probabilities and ln L
+//! agree with the sequential recursion to ~1e-13, or the re-run covers the whole segment).
 //!
 //! The filtered probability is causal: it uses no observation after `t`. Shifting by `m_t` keeps the
 //! emission ratios in `(0, 1]`; when even so `Σ α̃_t` underflows (an observation explained only by states
@@ -227,14 +231,34 @@ impl GaussianHmm {
     /// [`CoreError::InvalidInput`] for a length that is not a multiple of d or a non-finite value.
     pub fn filter(&self, x: &[f64]) -> Result<(Vec<f64>, f64)> {
         let n = check_len(x, self.d)?;
-        let mut probs = Vec::with_capacity(n * self.k);
-        let ll = filter_batch(self, &Emission::new(self), x, Some(&mut probs));
+        let mut probs = vec![0.0; n * self.k];
+        let ll = self.filter_into(x, &mut probs)?;
+        Ok((probs, ll))
+    }
+
+    /// [`Self::filter`] writing the probabilities into `probs` (n×K, row-major; every value is
+    /// overwritten, so it need not be initialised to anything in particular): a caller that owns the
+    /// output buffer (numpy's `empty`) saves the pass that would zero a fresh one.
+    ///
+    /// # Errors
+    /// As [`Self::filter`], and [`CoreError::InvalidInput`] when `probs` is not n×K long.
+    pub fn filter_into(&self, x: &[f64], probs: &mut [f64]) -> Result<f64> {
+        let n = check_len(x, self.d)?;
+        if probs.len() != n * self.k {
+            return Err(invalid(format!(
+                "probabilities: {} values for {n} rows of {} states (need {})",
+                probs.len(),
+                self.k,
+                n * self.k
+            )));
+        }
+        let ll = filter_batch(self, &Emission::new(self), x, Some(probs));
         // a non-finite value gives a zero density in every state, hence ln L = −∞: only then is it worth
         // scanning the input for the error to report (saves a pass over the data)
         if !ll.is_finite() {
             self.check_obs(x)?;
         }
-        Ok((probs, ll))
+        Ok(ll)
     }
 
     /// The total log-likelihood of `x` (n×d), without keeping the probabilities.

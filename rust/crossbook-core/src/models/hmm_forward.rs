@@ -1,16 +1,14 @@
 //! The forward recursion of [`super::hmm`]: emission constants, exact log-likelihood accumulators, a
-//! branch-free `exp` for non-positive arguments and the general step (any K and d; the online filter).
-//! The batch kernels are in [`super::hmm_kernel`].
+//! branch-free `exp` for non-positive arguments and the sequential step (any K and d): the online filter,
+//! the batch pass for short inputs and sizes without a specialised kernel, and the merge of the segmented
+//! pass ([`super::hmm_kernel`]), which re-runs the head of each segment with this step.
 //!
 //! The recursion keeps unnormalised forward variables `α̃` and rescales them by an exact power of two only
 //! when their sum drops below 2⁻⁶⁴, so the dependency chain from one step to the next is just the
 //! prediction and one product (no division); the normalised probabilities are computed beside it.
-//! The specialised kernels compute the emission densities of a chunk of rows first (a loop over time that
-//! the compiler vectorises), then run the recursion over the chunk; from 32 768 rows on, the emissions are
-//! computed on a second thread a few chunks ahead of the recursion.
-//! Every path runs the same floating-point operations in the same order (prediction `Σ_i α̃_i A_ij` summed
-//! over even then odd `i`, the emission sum in feature order), so the online filter and the batch filter
-//! agree bit for bit.
+//! The online filter and the batch filter run this same code for inputs shorter than the segmented pass's
+//! threshold (8 × 512 rows), and agree bit for bit there; above it the batch filter is the segmented pass,
+//! which agrees with this step to ~1e-13 (tested).
 
 use super::hmm::GaussianHmm;
 
@@ -60,8 +58,8 @@ impl Emission {
 /// Neumaier-compensated running sum.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct KahanSum {
-    sum: f64,
-    comp: f64,
+    pub(super) sum: f64,
+    pub(super) comp: f64,
 }
 
 impl KahanSum {
@@ -132,10 +130,10 @@ pub(crate) fn exp_le0(x: f64) -> f64 {
 /// power-of-two rescalings of the unnormalised forward variables `α̃`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LogLik {
-    shift: KahanSum,
-    e2: i64,
+    pub(super) shift: KahanSum,
+    pub(super) e2: i64,
     /// an observation had zero density in every state (|x − μ|/σ beyond ~1e154): ln L = −∞
-    zero: bool,
+    pub(super) zero: bool,
 }
 
 impl LogLik {
@@ -225,7 +223,7 @@ fn log_step(alpha: &mut [f64], pred: &[f64], lb: &[f64], mx: f64, ll: &mut LogLi
 }
 
 /// `out_j = Σ_i α_i A_ij`, summed as (even i in order) + (odd i in order): two independent chains halve
-/// the latency of the step-to-step dependency. The specialised kernel sums in the same order.
+/// the latency of the step-to-step dependency.
 #[inline(always)]
 fn predict(alpha: &[f64], trans: &[f64], out: &mut [f64]) {
     let k = alpha.len();
@@ -255,13 +253,13 @@ pub(super) fn normalise(alpha: &[f64], sum: f64, out: &mut [f64]) {
 pub(crate) struct Forward {
     /// unnormalised forward variables α̃
     alpha: Vec<f64>,
-    sum: f64,
+    pub(super) sum: f64,
     /// `P(state_t | x_0..x_t)`
     pub(crate) probs: Vec<f64>,
     pred: Vec<f64>,
     lb: Vec<f64>,
     b: Vec<f64>,
-    ll: LogLik,
+    pub(super) ll: LogLik,
     pub(crate) n: u64,
 }
 
@@ -269,6 +267,17 @@ impl Forward {
     pub(crate) fn new(k: usize) -> Self {
         let z = || vec![0.0; k];
         Self { alpha: z(), sum: 1.0, probs: z(), pred: z(), lb: z(), b: z(), ll: LogLik::new(), n: 0 }
+    }
+
+    /// The recursion continued from a belief `state` (K probabilities) about the previous observation's
+    /// state: its log-likelihood is then that of the observations fed after it, given `state`.
+    pub(crate) fn resume(state: &[f64]) -> Self {
+        let mut f = Self::new(state.len());
+        f.alpha.copy_from_slice(state);
+        f.probs.copy_from_slice(state);
+        f.sum = state.iter().sum();
+        f.n = 1;
+        f
     }
 
     pub(crate) fn loglik(&self) -> f64 {
