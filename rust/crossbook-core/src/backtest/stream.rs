@@ -521,8 +521,11 @@ impl<'a> VenueStream<'a> {
             V_BBO => {
                 let b = &self.data.quoted_bbo;
                 while self.bbo_side < 2 {
-                    let (side, px, qty) =
-                        if self.bbo_side == 0 { (1i8, b.bid_px[i], b.bid_qty[i]) } else { (-1i8, b.ask_px[i], b.ask_qty[i]) };
+                    let (side, px, qty) = if self.bbo_side == 0 {
+                        (1i8, b.bid_px[i], b.bid_qty[i])
+                    } else {
+                        (-1i8, b.ask_px[i], b.ask_qty[i])
+                    };
                     self.bbo_side += 1;
                     if px == MISSING_I64 || qty == MISSING_I64 || qty <= 0 {
                         continue;

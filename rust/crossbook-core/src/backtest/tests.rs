@@ -444,3 +444,80 @@ fn running_band_sums_equal_a_fresh_walk_under_random_updates_and_moving_limits()
         }
     }
 }
+
+#[test]
+fn the_venue_stream_merges_by_exchange_time_with_the_documented_ties() {
+    use super::stream::{BboSlices, BookMsg, TickerSlices, TradeSlices, VenueKind, VenueStream};
+    use crate::book::BookRows;
+    use crate::units::MISSING_I64;
+    // book: a snapshot at 10 (bid, sequence-only row, ask) and a diff at 15 (one ask)
+    let (bt, bs, bp, bq) = ([10i64, 10, 10, 15], [1i8, 0, -1, -1], [99i64, 0, 101, 102], [5i64, 0, 6, 7]);
+    let snap = [true, true, true, false];
+    let none = [MISSING_I64; 4];
+    let rows = BookRows {
+        group: &[0; 4],
+        ts_local: &bt,
+        ts_exchange: &bt,
+        side: &bs,
+        px: &bp,
+        qty: &bq,
+        is_snapshot: &snap,
+        seq_first: &none,
+        seq_last: &none,
+        seq_prev: &none,
+    };
+    let msgs = [
+        BookMsg { start: 0, end: 3, ts_local: 10, ts_exchange: 10, snapshot: true },
+        BookMsg { start: 3, end: 4, ts_local: 15, ts_exchange: 15, snapshot: false },
+    ];
+    let (tt, tp, tq, ta) = ([5i64, 10], [100i64, 100], [1i64, 2], [1i8, -1]);
+    let (kt, km, kr) = ([10i64], [MISSING_I64], [0.0001]);
+    let (qt, qb, qa) = ([10i64, 20], [99i64, 98], [101i64, MISSING_I64]);
+    let data = MarketData {
+        quoted_bbo: BboSlices {
+            ts_local: &qt,
+            ts_exchange: &qt,
+            bid_px: &qb,
+            bid_qty: &[3, 4],
+            ask_px: &qa,
+            ask_qty: &[5, 6],
+        },
+        quoted_trade: TradeSlices { ts_local: &tt, ts_exchange: &tt, px: &tp, qty: &tq, aggressor: &ta },
+        quoted_book: Some(rows),
+        quoted_ticker: TickerSlices {
+            ts_local: &kt,
+            ts_exchange: &kt,
+            mark_px: &km,
+            funding_rate: &kr,
+            next_funding_ts: &km,
+            open_interest: &km,
+        },
+        leader_bbo: BboSlices::default(),
+    };
+    let mut vs = VenueStream::new(&data, &msgs, true);
+    let mut got = Vec::new();
+    while let Some(e) = vs.next_until(i64::MAX) {
+        got.push((e.t, e.kind, e.side, e.px));
+    }
+    use VenueKind::{Clear, Level, Ticker, Touch, Trade};
+    let want = vec![
+        (5, Trade, 1, 100),
+        (10, Trade, -1, 100),
+        (10, Ticker, 0, MISSING_I64),
+        (10, Clear, 0, 0),
+        (10, Level, 1, 99),
+        (10, Level, -1, 101),
+        (10, Touch, 1, 99),
+        (10, Touch, -1, 101),
+        (15, Level, -1, 102),
+        // the ask of the 20 ms BBO row is missing: only its bid touches
+        (20, Touch, 1, 98),
+    ];
+    assert_eq!(got, want);
+    // next_until stops at the limit and resumes where it stopped
+    let mut vs = VenueStream::new(&data, &msgs, false);
+    assert_eq!(vs.next_until(4), None);
+    assert_eq!(vs.next_until(5).map(|e| e.t), Some(5));
+    assert_eq!(vs.next_until(5), None);
+    assert_eq!(std::iter::from_fn(|| vs.next_until(12)).count(), 5);
+}

@@ -168,7 +168,10 @@ fn sums_in_equals_a_walk_from_the_touch_with_free_slots_and_replace() {
     assert_eq!(b.replace(Side::Ask, 10_020, 9), 5);
     assert_eq!(b.replace(Side::Ask, 10_030, 0), 0);
     let walk = |s: Side, ok: &dyn Fn(i64) -> bool| {
-        b.side(s).iter().filter(|l| ok(l.px)).fold((0i128, 0i128), |(q, pq), l| (q + l.qty as i128, pq + (l.px * l.qty) as i128))
+        b.side(s)
+            .iter()
+            .filter(|l| ok(l.px))
+            .fold((0i128, 0i128), |(q, pq), l| (q + l.qty as i128, pq + (l.px * l.qty) as i128))
     };
     let bids = [9_800, 9_900, 9_901, 9_985, 9_990, 9_991, 10_500];
     for lo in bids {
