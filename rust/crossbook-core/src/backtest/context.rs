@@ -89,6 +89,15 @@ impl LevelTracker {
         }
     }
 
+    /// Level `(side, px)` went from `prev` to `qty` at `t` (the book reported `prev`): only an
+    /// appearance or a disappearance touches the history, a size change of a live level costs nothing.
+    #[inline]
+    pub(crate) fn change(&mut self, t: i64, side: i8, px: i64, prev: i64, qty: i64) {
+        if (prev > 0) != (qty > 0) {
+            self.set(t, side, px, qty);
+        }
+    }
+
     /// Age of the level at `t` (ms since it last appeared); NaN when it is empty.
     pub(crate) fn age_ms(&self, side: i8, px: i64, t: i64) -> f64 {
         self.born.get(&(side, px)).map_or(f64::NAN, |&b| t.saturating_sub(b) as f64 / 1e6)
@@ -139,7 +148,7 @@ pub(crate) fn apply_message(
             if let Some(s) = Side::from_i8(rows.side[r]) {
                 let prev = book.replace(s, rows.px[r], rows.qty[r]);
                 bands.on_level(s, rows.px[r], prev, rows.qty[r]);
-                tracker.set(t, rows.side[r], rows.px[r], rows.qty[r]);
+                tracker.change(t, rows.side[r], rows.px[r], prev, rows.qty[r]);
             }
         }
     }
