@@ -365,8 +365,8 @@ def _tables(dataset: str, args: argparse.Namespace):
 
 def _ours_config(venue: str, symbol: str, queue: str, args: argparse.Namespace) -> dict:
     """Our settings equivalent to the peer row, as a crossbook.backtest.BacktestConfig dict: same
-    instrument, 100 ms cycles, queue model, constant entry/response latency, maker/taker fees, order
-    size. The full engine (regime table, floors, micro-price, volatility, order management) stays on;
+    instrument, 100 ms cycles (and only those, as the peer), queue model, constant entry/response
+    latency, maker/taker fees, order size. The full engine (regime table, floors, micro-price, volatility, order management) stays on;
     lead-lag needs a second venue, which these single-venue datasets do not have, so it is off."""
     maker, taker = FEES_BPS[venue]
     spec = f"{venue}:{symbol}"
@@ -375,6 +375,9 @@ def _ours_config(venue: str, symbol: str, queue: str, args: argparse.Namespace) 
         "quoted": spec,
         "leadlag": False,
         "cycle_ms": STEP_NS / 1_000_000,
+        # the peer decides every 100 ms only: no extra cycles on BBO changes or leader moves
+        "requote_on_bbo": False,
+        "leader_trigger_bps": 0.0,
         "order_size": args.order_qty,
         "exchange": {
             "queue": {"power2": "power"}.get(queue, queue),

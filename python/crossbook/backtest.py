@@ -398,16 +398,18 @@ def _run(prep: _Prepared, cfg: BacktestConfig) -> BacktestResult:
         "config": json.loads(cfg.model_dump_json()),
         "inputs": prep.inputs,
     }
-    days = _frame(raw["days"])
+    # each column dict is dropped once its frame exists (peak memory)
+    predictions, fills, equity = _frame(raw.pop("cycles")), _frame(raw.pop("fills")), _frame(raw.pop("equity"))
+    days = _frame(raw.pop("days"))
     days = days.with_columns(pl.from_epoch("day_start_ns", time_unit="ns").dt.date().alias("date")).select(
         "date", pl.exclude("date")
     )
     return BacktestResult(
         config=cfg,
         summary=summary,
-        predictions=_frame(raw["cycles"]),
-        fills=_frame(raw["fills"]),
-        equity=_frame(raw["equity"]),
+        predictions=predictions,
+        fills=fills,
+        equity=equity,
         attribution=days,
         elapsed_s=elapsed,
     )

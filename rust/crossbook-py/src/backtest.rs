@@ -2,7 +2,9 @@
 //! records come back as columns (numpy arrays, plus category names and nullable booleans).
 
 use crossbook_core::backtest::columns::{cycle_table, day_table, equity_table, fill_table};
-use crossbook_core::backtest::{run, BacktestParams, BboSlices, Column, MarketData, Table, TickerSlices, TradeSlices};
+use crossbook_core::backtest::{
+    run, BacktestOutput, BacktestParams, BboSlices, Column, MarketData, Table, TickerSlices, TradeSlices,
+};
 use crossbook_core::book::BookRows;
 use crossbook_core::quote::QuoteParams;
 use crossbook_core::CoreError;
@@ -197,12 +199,16 @@ pub fn run_backtest<'py>(
     };
     let levels = params.book_levels;
     let out = py.detach(|| run(&data, &params, quote)).map_err(CoreErr)?;
-    let summary = out.summary.to_json().map_err(CoreErr)?;
+    let BacktestOutput { cycles, book_levels, fills, equity, days, summary } = out;
+    let summary = summary.to_json().map_err(CoreErr)?;
+    // the row records go as soon as their columns exist (peak memory)
+    let cycle_cols = cycle_table(&cycles, &book_levels, levels);
+    drop((cycles, book_levels));
     let d = PyDict::new(py);
-    d.set_item("cycles", table_to_py(py, cycle_table(&out.cycles, &out.book_levels, levels))?)?;
-    d.set_item("fills", table_to_py(py, fill_table(&out.fills))?)?;
-    d.set_item("equity", table_to_py(py, equity_table(&out.equity))?)?;
-    d.set_item("days", table_to_py(py, day_table(&out.days))?)?;
+    d.set_item("cycles", table_to_py(py, cycle_cols)?)?;
+    d.set_item("fills", table_to_py(py, fill_table(&fills))?)?;
+    d.set_item("equity", table_to_py(py, equity_table(&equity))?)?;
+    d.set_item("days", table_to_py(py, day_table(&days))?)?;
     d.set_item("summary", summary)?;
     Ok(d)
 }
