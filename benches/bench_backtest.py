@@ -366,8 +366,9 @@ def _tables(dataset: str, args: argparse.Namespace):
 def _ours_config(venue: str, symbol: str, queue: str, args: argparse.Namespace) -> dict:
     """Our settings equivalent to the peer row, as a crossbook.backtest.BacktestConfig dict: same
     instrument, 100 ms cycles (and only those, as the peer), queue model, constant entry/response
-    latency, maker/taker fees, order size. The full engine (regime table, floors, micro-price, volatility, order management) stays on;
-    lead-lag needs a second venue, which these single-venue datasets do not have, so it is off."""
+    latency, maker/taker fees, order size. The full engine (regime table, floors, micro-price,
+    volatility, order management) stays on; lead-lag needs a second venue, which these single-venue
+    datasets do not have, so it is off."""
     maker, taker = FEES_BPS[venue]
     spec = f"{venue}:{symbol}"
     return {
