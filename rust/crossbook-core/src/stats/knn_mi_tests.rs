@@ -134,22 +134,3 @@ fn result_does_not_depend_on_thread_count() {
     let b = pool.install(|| ksg_mi(&x, &y, 3, true, false).unwrap().mi_nats.unwrap());
     assert_eq!(a.to_bits(), b.to_bits());
 }
-
-#[test]
-fn galloping_counts_match_a_linear_scan() {
-    let v = [0.0, 0.1, 0.1, 0.1, 0.25, 0.3, 0.3, 0.7, 1.0, 1.0, 1.5, 2.0];
-    let m = Marginal::new(&v);
-    let mut rank = vec![0; v.len()];
-    for (r, &i) in m.order.iter().enumerate() {
-        rank[i as usize] = r;
-    }
-    for (i, &vi) in v.iter().enumerate() {
-        for r in [0.0, 0.05, 0.1, below(0.2), 0.2, 0.5, 3.0] {
-            let want = v.iter().filter(|&&e| (e - vi).abs() <= r).count();
-            for h in [0.0, 1.0, 30.0, 200.0, 1e5] {
-                let mut hint = Hint { density: h };
-                assert_eq!(m.count_within(rank[i], r, &mut hint), want, "i={i} r={r} hint={h}");
-            }
-        }
-    }
-}

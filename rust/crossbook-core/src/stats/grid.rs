@@ -1,0 +1,439 @@
+//! All-points k-th nearest-neighbour distances in 2-D under the max-norm (Chebyshev): the joint-space
+//! search of the KSG mutual-information estimator.
+//!
+//! **Rank grid.** The points are bucketed into a grid whose columns hold equal numbers of points in x
+//! order and whose rows hold equal numbers in y order — a uniform grid on the empirical copula (the ranks),
+//! so its cells hold a few points each whatever the marginals (heavy tails, clusters), and building it
+//! needs only the marginal ranks the estimator computes anyway: one counting sort (Knuth, TAOCP vol. 3
+//! § 5.2), O(n). Cells are stored column by column, each column in ascending y, so any run of consecutive
+//! cells of one column is one contiguous slice.
+//!
+//! **Search.** A query starts from the 3 × 3 block of cells around its own and keeps the k + 1 smallest
+//! distances (itself included, at 0). The searched region is a box of whole columns × rows; each of its
+//! four sides has a *gap*, the distance from the query to the nearest value beyond that side (from the
+//! extreme values of the next column or row). Every point outside the box is at least the smallest gap
+//! away (floating-point differences are monotone in their operands, so this holds for the computed
+//! distances, ties included), so while the smallest gap is below the current k-th distance the box grows
+//! on that side, and the search is exact. Cells sized to ~k/2 points make the first block enough for
+//! nearly every query: O(k) distances per query, O(n·k) in all, in contiguous memory (the queries run
+//! cell by cell, so neighbouring queries share their cells in cache). Columns are independent, so the
+//! queries run in parallel.
+//!
+//! Cf. Bentley, Stanat & Williams (1977), "The complexity of finding fixed-radius near neighbors" (cell
+//! methods), and Kraskov, Stögbauer & Grassberger (2004) on box-assisted neighbour search for this
+//! estimator.
+
+use rayon::prelude::*;
+
+/// Points per cell per neighbour: cells of about `CELL_PER_K · (k + 1)` points (tuned at n = 1e5, k = 3).
+const CELL_PER_K: f64 = 0.5;
+
+/// The grid: per point (x, y) in cell order, its ranks in the sorted marginals, and the cell layout.
+#[derive(Debug)]
+pub struct Grid {
+    cols: usize,
+    rows: usize,
+    /// first position of cell (c, r) at `start[c · rows + r]`; one extra entry (n) at the end
+    start: Vec<u32>,
+    pts: Vec<[f64; 2]>,
+    /// rank of each point's x in `x_order` and of its y in `y_order` (positions in the sorted marginals)
+    rank_x: Vec<u32>,
+    rank_y: Vec<u32>,
+    /// smallest and largest x of each column, y of each row
+    col_lo: Vec<f64>,
+    col_hi: Vec<f64>,
+    row_lo: Vec<f64>,
+    row_hi: Vec<f64>,
+}
+
+/// Columns (= rows) of the grid for n points and k neighbours: cells of about `CELL_PER_K · (k + 1)`
+/// points, at least one.
+#[must_use]
+pub fn grid_side(n: usize, k: usize) -> usize {
+    let per_cell = std::env::var("CPK").map_or(CELL_PER_K, |v| v.parse().unwrap()) * (k + 1) as f64;
+    ((n as f64 / per_cell).sqrt() as usize).clamp(1, n.max(1))
+}
+
+/// The k smallest distances offered so far (k fixed per search).
+trait Best {
+    fn clear(&mut self);
+    /// The current k-th smallest distance (+inf until k were offered).
+    fn worst(&self) -> f64;
+    /// Offer the points (xs[i], ys[i]) at their max-norm distance from (qx, qy); `xs.len()` is even.
+    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64);
+    /// Offer the points (x, y) of `pts`.
+    fn offer(&mut self, pts: &[[f64; 2]], qx: f64, qy: f64);
+}
+
+#[inline(always)]
+fn min2(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline(always)]
+fn max2(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline(always)]
+fn dist(x: f64, y: f64, qx: f64, qy: f64) -> f64 {
+    max2((x - qx).abs(), (y - qy).abs())
+}
+
+/// The K smallest distances without branches: two independent lanes (even and odd offers, so the two
+/// run side by side in one SIMD register), each a sorted list kept by a min/max insertion network; the
+/// K-th smallest of both is read off the two lists at the end.
+#[derive(Debug)]
+struct Lanes<const K: usize> {
+    b: [[f64; 2]; K],
+}
+
+impl<const K: usize> Lanes<K> {
+    fn new() -> Self {
+        Self { b: [[f64::INFINITY; 2]; K] }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, d: [f64; 2]) {
+        let mut carry = d;
+        for slot in &mut self.b {
+            for l in 0..2 {
+                let lo = min2(slot[l], carry[l]);
+                carry[l] = max2(slot[l], carry[l]);
+                slot[l] = lo;
+            }
+        }
+    }
+}
+
+impl<const K: usize> Best for Lanes<K> {
+    fn clear(&mut self) {
+        self.b = [[f64::INFINITY; 2]; K];
+    }
+
+    /// The K-th smallest of the union of the two sorted lanes a, b: min over i of max(a_i, b_{K−i})
+    /// (1-based, a_0 = b_0 = −inf).
+    #[inline]
+    fn worst(&self) -> f64 {
+        let mut w = min2(self.b[K - 1][0], self.b[K - 1][1]);
+        for i in 1..K {
+            w = min2(w, max2(self.b[i - 1][0], self.b[K - 1 - i][1]));
+        }
+        w
+    }
+
+    #[inline]
+    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) {
+        for (x, y) in xs.chunks_exact(2).zip(ys.chunks_exact(2)) {
+            self.push([dist(x[0], y[0], qx, qy), dist(x[1], y[1], qx, qy)]);
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, pts: &[[f64; 2]], qx: f64, qy: f64) {
+        let mut pairs = pts.chunks_exact(2);
+        for p in &mut pairs {
+            self.push([dist(p[0][0], p[0][1], qx, qy), dist(p[1][0], p[1][1], qx, qy)]);
+        }
+        if let [[x, y]] = pairs.remainder() {
+            self.push([dist(*x, *y, qx, qy), f64::INFINITY]);
+        }
+    }
+}
+
+/// The k smallest distances, ascending, padded with +inf, kept by insertion (any k).
+#[derive(Debug)]
+struct Sorted {
+    d: Vec<f64>,
+}
+
+impl Sorted {
+    #[inline]
+    fn insert(&mut self, v: f64) {
+        let d = &mut self.d[..];
+        if v >= d[d.len() - 1] {
+            return;
+        }
+        let mut i = d.len() - 1;
+        while i > 0 && d[i - 1] > v {
+            d[i] = d[i - 1];
+            i -= 1;
+        }
+        d[i] = v;
+    }
+}
+
+impl Best for Sorted {
+    fn clear(&mut self) {
+        self.d.fill(f64::INFINITY);
+    }
+
+    fn worst(&self) -> f64 {
+        self.d[self.d.len() - 1]
+    }
+
+    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) {
+        for (&x, &y) in xs.iter().zip(ys) {
+            self.insert(dist(x, y, qx, qy));
+        }
+    }
+
+    fn offer(&mut self, pts: &[[f64; 2]], qx: f64, qy: f64) {
+        for &[x, y] in pts {
+            self.insert(dist(x, y, qx, qy));
+        }
+    }
+}
+
+impl Grid {
+    /// Bucket the points into a `side` × `side` rank grid. `x_sorted`/`x_order` are x's values in
+    /// ascending order and their indices, likewise `y_sorted`/`y_order`; all slices have the same length.
+    #[must_use]
+    #[inline(never)]
+    pub fn build(x: &[f64], x_sorted: &[f64], x_order: &[u32], y_sorted: &[f64], y_order: &[u32], side: usize) -> Self {
+        let n = x.len();
+        let side = side.clamp(1, n.max(1));
+        let (col_w, row_h) = (n.div_ceil(side), n.div_ceil(side));
+        let (cols, rows) = (n.div_ceil(col_w), n.div_ceil(row_h));
+        let mut xr = vec![0u32; n];
+        for (r, &i) in x_order.iter().enumerate() {
+            xr[i as usize] = r as u32;
+        }
+        // counting sort by cell, dealt in ascending y so each cell (and column) is in ascending y
+        let cell = |rx: u32, ry: usize| (rx as usize / col_w) * rows + ry / row_h;
+        let mut start = vec![0u32; cols * rows + 1];
+        for (ry, &i) in y_order.iter().enumerate() {
+            start[cell(xr[i as usize], ry) + 1] += 1;
+        }
+        for c in 1..start.len() {
+            start[c] += start[c - 1];
+        }
+        let mut fill = start.clone();
+        let mut pts = vec![[0.0; 2]; n];
+        let mut rank_x = vec![0u32; n];
+        let mut rank_y = vec![0u32; n];
+        for (ry, (&i, &yv)) in y_order.iter().zip(y_sorted).enumerate() {
+            let rx = xr[i as usize];
+            let slot = &mut fill[cell(rx, ry)];
+            let at = *slot as usize;
+            *slot += 1;
+            pts[at] = [x[i as usize], yv];
+            rank_x[at] = rx;
+            rank_y[at] = ry as u32;
+        }
+        let bounds = |s: &[f64], w: usize| -> (Vec<f64>, Vec<f64>) {
+            s.chunks(w).map(|c| (c[0], c[c.len() - 1])).unzip()
+        };
+        let (col_lo, col_hi) = bounds(x_sorted, col_w);
+        let (row_lo, row_hi) = bounds(y_sorted, row_h);
+        debug_assert_eq!((col_lo.len(), row_lo.len()), (cols, rows));
+        Self { cols, rows, start, pts, rank_x, rank_y, col_lo, col_hi, row_lo, row_hi }
+    }
+
+    /// Ranks in the sorted x and y marginals of the point at each position (cell order).
+    #[must_use]
+    pub fn ranks(&self) -> (&[u32], &[u32]) {
+        (&self.rank_x, &self.rank_y)
+    }
+
+    /// Coordinates (x, y) of the point at position `pos`.
+    #[cfg(test)]
+    fn coords(&self, pos: usize) -> (f64, f64) {
+        (self.pts[pos][0], self.pts[pos][1])
+    }
+
+    /// Points of column `c`, rows `r0..=r1`.
+    #[inline]
+    fn run(&self, c: usize, r0: usize, r1: usize) -> &[[f64; 2]] {
+        &self.pts[self.start[c * self.rows + r0] as usize..self.start[c * self.rows + r1 + 1] as usize]
+    }
+
+    /// For every position, the max-norm distance from its point to the k-th nearest *other* point
+    /// (duplicates count as neighbours at distance 0). Needs `1 <= k < n`.
+    #[must_use]
+    pub fn kth_distances(&self, k: usize) -> Vec<f64> {
+        // the point itself is among the candidates at distance 0: keep k + 1
+        macro_rules! lanes {
+            ($($m:literal)*) => {
+                match k + 1 {
+                    $($m => self.all_queries(Lanes::<$m>::new),)*
+                    m => self.all_queries(|| Sorted { d: vec![f64::INFINITY; m] }),
+                }
+            };
+        }
+        lanes!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17)
+    }
+
+    fn all_queries<B: Best>(&self, new_best: impl Fn() -> B + Sync) -> Vec<f64> {
+        let mut out = vec![0.0; self.pts.len()];
+        // split the output at column starts: columns are searched in parallel
+        let mut pieces = Vec::with_capacity(self.cols);
+        let mut rest = &mut out[..];
+        for c in 0..self.cols {
+            let len = (self.start[(c + 1) * self.rows] - self.start[c * self.rows]) as usize;
+            let (head, tail) = rest.split_at_mut(len);
+            pieces.push((c, head));
+            rest = tail;
+        }
+        pieces.into_par_iter().for_each_init(
+            || (new_best(), Vec::new(), Vec::new()),
+            |(best, xs, ys), (c, out)| self.column(c, out, best, xs, ys),
+        );
+        out
+    }
+
+    /// The queries of column `c`, cell by cell; `out` is the column's slice of the output.
+    #[inline(never)]
+    fn column<B: Best>(&self, c: usize, out: &mut [f64], best: &mut B, xs: &mut Vec<f64>, ys: &mut Vec<f64>) {
+        let base = self.start[c * self.rows] as usize;
+        for r in 0..self.rows {
+            let (lo, hi) = (self.start[c * self.rows + r] as usize, self.start[c * self.rows + r + 1] as usize);
+            if lo == hi {
+                continue;
+            }
+            // the 3 x 3 block around the cell, gathered once for all its queries (columns of
+            // struct-of-arrays, padded to an even length with points at infinity)
+            let (c0, c1) = (c.saturating_sub(1), (c + 1).min(self.cols - 1));
+            let (r0, r1) = (r.saturating_sub(1), (r + 1).min(self.rows - 1));
+            xs.clear();
+            ys.clear();
+            for cc in c0..=c1 {
+                for &[x, y] in self.run(cc, r0, r1) {
+                    xs.push(x);
+                    ys.push(y);
+                }
+            }
+            if xs.len() % 2 == 1 {
+                xs.push(f64::INFINITY);
+                ys.push(f64::INFINITY);
+            }
+            for p in lo..hi {
+                let q = self.pts[p];
+                best.clear();
+                best.offer_soa(xs, ys, q[0], q[1]);
+                out[p - base] = self.extend(best, q, [c0, c1, r0, r1]);
+            }
+        }
+    }
+
+    /// Grow the searched box `[c0, c1, r0, r1]` (columns and rows, inclusive) side by side while the
+    /// nearest point beyond a side could be closer than the current k-th distance; return that distance.
+    #[inline(never)]
+    fn extend(&self, best: &mut impl Best, q: [f64; 2], bx: [usize; 4]) -> f64 {
+        let [qx, qy] = q;
+        let [mut c0, mut c1, mut r0, mut r1] = bx;
+        loop {
+            let worst = best.worst();
+            let left = if c0 > 0 { qx - self.col_hi[c0 - 1] } else { f64::INFINITY };
+            let right = if c1 + 1 < self.cols { self.col_lo[c1 + 1] - qx } else { f64::INFINITY };
+            let down = if r0 > 0 { qy - self.row_hi[r0 - 1] } else { f64::INFINITY };
+            let up = if r1 + 1 < self.rows { self.row_lo[r1 + 1] - qy } else { f64::INFINITY };
+            let gap = left.min(right).min(down).min(up);
+            if gap >= worst {
+                return worst;
+            }
+            if gap == left {
+                c0 -= 1;
+                best.offer(self.run(c0, r0, r1), qx, qy);
+            } else if gap == right {
+                c1 += 1;
+                best.offer(self.run(c1, r0, r1), qx, qy);
+            } else if gap == down {
+                r0 -= 1;
+                for cc in c0..=c1 {
+                    best.offer(self.run(cc, r0, r0), qx, qy);
+                }
+            } else {
+                r1 += 1;
+                for cc in c0..=c1 {
+                    best.offer(self.run(cc, r1, r1), qx, qy);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::sort::argsort;
+
+    fn brute(x: &[f64], y: &[f64], i: usize, k: usize) -> f64 {
+        let mut d: Vec<f64> =
+            (0..x.len()).filter(|&j| j != i).map(|j| (x[j] - x[i]).abs().max((y[j] - y[i]).abs())).collect();
+        d.sort_by(f64::total_cmp);
+        d[k - 1]
+    }
+
+    fn grid(x: &[f64], y: &[f64], side: usize) -> (Grid, Vec<u32>) {
+        let (sx, ox) = argsort(x);
+        let (sy, oy) = argsort(y);
+        (Grid::build(x, &sx, &ox, &sy, &oy, side), ox)
+    }
+
+    #[test]
+    fn kth_distances_match_brute_force_with_ties_and_duplicates() {
+        // a lattice with duplicates and ties in both coordinates, plus a spread of irregular points
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..300u32 {
+            let a = f64::from(i % 7) * 0.5;
+            let b = f64::from((i * 13) % 11) * 0.25;
+            x.push(if i % 5 == 0 { a } else { a + f64::from(i).sin() * 0.1 });
+            y.push(b);
+        }
+        for side in [1usize, 2, 5, 16, 64, 300] {
+            let (t, ox) = grid(&x, &y, side);
+            let idx: Vec<u32> = t.ranks().0.iter().map(|&r| ox[r as usize]).collect();
+            for k in [1usize, 3, 10, 40] {
+                let got = t.kth_distances(k);
+                for (pos, &i) in idx.iter().enumerate() {
+                    assert_eq!(got[pos], brute(&x, &y, i as usize, k), "side={side} k={k} i={i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn heavy_tails_match_brute_force_on_a_sample() {
+        // Cauchy-like: ratios of quasi-random normals-ish, spanning many orders of magnitude
+        let n = 20_000u32;
+        let u = |i: u32, a: f64| (f64::from(i) * a).fract();
+        let x: Vec<f64> = (0..n).map(|i| (std::f64::consts::PI * (u(i, 0.618_033_988_7) - 0.5)).tan()).collect();
+        let y: Vec<f64> =
+            (0..n).map(|i| (std::f64::consts::PI * (u(i, 0.414_213_562_3) - 0.5)).tan() + 0.5 * x[i as usize]).collect();
+        let (t, ox) = grid(&x, &y, grid_side(x.len(), 3));
+        let got = t.kth_distances(3);
+        for (pos, &r) in t.ranks().0.iter().enumerate().step_by(97) {
+            let i = ox[r as usize];
+            assert_eq!(got[pos], brute(&x, &y, i as usize, 3), "i={i}");
+        }
+    }
+
+    #[test]
+    fn every_point_is_stored_once() {
+        let x: Vec<f64> = (0..1000).map(|i| f64::from(i).cos()).collect();
+        let y: Vec<f64> = (0..1000).map(|i| f64::from(i * 7).sin()).collect();
+        let (t, ox) = grid(&x, &y, 37);
+        let (_, oy) = argsort(&y);
+        let (rx, ry) = t.ranks();
+        let mut seen: Vec<u32> = rx.iter().map(|&r| ox[r as usize]).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1000).collect::<Vec<u32>>());
+        for p in 0..1000 {
+            let i = ox[rx[p] as usize];
+            assert_eq!(oy[ry[p] as usize], i);
+            assert_eq!(t.coords(p), (x[i as usize], y[i as usize]));
+        }
+        assert_eq!(grid_side(100_000, 3), 223);
+        assert_eq!(grid_side(2, 1), 1);
+    }
+}
