@@ -35,15 +35,22 @@ pub struct Grid {
     rows: usize,
     /// first position of cell (c, r) at `start[c · rows + r]`; one extra entry (n) at the end
     start: Vec<u32>,
-    pts: Vec<[f64; 2]>,
-    /// rank of each point's x in `x_order` and of its y in `y_order` (positions in the sorted marginals)
-    rank_x: Vec<u32>,
-    rank_y: Vec<u32>,
+    pts: Vec<Pt>,
     /// smallest and largest x of each column, y of each row
     col_lo: Vec<f64>,
     col_hi: Vec<f64>,
     row_lo: Vec<f64>,
     row_hi: Vec<f64>,
+}
+
+/// A point with its ranks in the sorted marginals (its positions in `x_order` and `y_order`); one
+/// record, so dealing the points into their cells writes one stream per column.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Pt {
+    pub x: f64,
+    pub y: f64,
+    pub rank_x: u32,
+    pub rank_y: u32,
 }
 
 /// Columns (= rows) of the grid for n points and k neighbours: cells of about `CELL_PER_K · (k + 1)`
@@ -62,7 +69,7 @@ trait Best {
     /// Offer the points (xs[i], ys[i]) at their max-norm distance from (qx, qy); `xs.len()` is even.
     fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64);
     /// Offer the points (x, y) of `pts`.
-    fn offer(&mut self, pts: &[[f64; 2]], qx: f64, qy: f64);
+    fn offer(&mut self, pts: &[Pt], qx: f64, qy: f64);
 }
 
 #[inline(always)]
@@ -130,21 +137,32 @@ impl<const K: usize> Best for Lanes<K> {
         w
     }
 
+    // plain index loops: iterator adapters are not always inlined in builds split into many codegen
+    // units without LTO
     #[inline]
     fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) {
-        for (x, y) in xs.chunks_exact(2).zip(ys.chunks_exact(2)) {
-            self.push([dist(x[0], y[0], qx, qy), dist(x[1], y[1], qx, qy)]);
+        // a local copy stays in registers through the loop
+        let mut lanes = Self { b: self.b };
+        let n = xs.len().min(ys.len()) & !1;
+        let (xs, ys) = (&xs[..n], &ys[..n]);
+        let mut i = 0;
+        while i < n {
+            lanes.push([dist(xs[i], ys[i], qx, qy), dist(xs[i + 1], ys[i + 1], qx, qy)]);
+            i += 2;
         }
+        self.b = lanes.b;
     }
 
     #[inline]
-    fn offer(&mut self, pts: &[[f64; 2]], qx: f64, qy: f64) {
-        let mut pairs = pts.chunks_exact(2);
-        for p in &mut pairs {
-            self.push([dist(p[0][0], p[0][1], qx, qy), dist(p[1][0], p[1][1], qx, qy)]);
+    fn offer(&mut self, pts: &[Pt], qx: f64, qy: f64) {
+        let mut i = 0;
+        while i + 1 < pts.len() {
+            let (a, b) = (pts[i], pts[i + 1]);
+            self.push([dist(a.x, a.y, qx, qy), dist(b.x, b.y, qx, qy)]);
+            i += 2;
         }
-        if let [[x, y]] = pairs.remainder() {
-            self.push([dist(*x, *y, qx, qy), f64::INFINITY]);
+        if i < pts.len() {
+            self.push([dist(pts[i].x, pts[i].y, qx, qy), f64::INFINITY]);
         }
     }
 }
@@ -186,9 +204,9 @@ impl Best for Sorted {
         }
     }
 
-    fn offer(&mut self, pts: &[[f64; 2]], qx: f64, qy: f64) {
-        for &[x, y] in pts {
-            self.insert(dist(x, y, qx, qy));
+    fn offer(&mut self, pts: &[Pt], qx: f64, qy: f64) {
+        for p in pts {
+            self.insert(dist(p.x, p.y, qx, qy));
         }
     }
 }
@@ -196,63 +214,67 @@ impl Best for Sorted {
 impl Grid {
     /// Bucket the points into a `side` × `side` rank grid. `x_sorted`/`x_order` are x's values in
     /// ascending order and their indices, likewise `y_sorted`/`y_order`; all slices have the same length.
-    #[must_use]
+    ///
+    /// A column is a run of x ranks, so its size and place are known in advance: the points are dealt
+    /// into their columns in ascending y (one pass), and each column's row starts are then read off its
+    /// y ranks (a second, sequential pass).
     #[inline(never)]
-    pub fn build(x: &[f64], x_sorted: &[f64], x_order: &[u32], y_sorted: &[f64], y_order: &[u32], side: usize) -> Self {
-        let n = x.len();
+    #[must_use]
+    pub fn build(x_sorted: &[f64], x_order: &[u32], y_sorted: &[f64], y_order: &[u32], side: usize) -> Self {
+        let n = x_sorted.len();
         let side = side.clamp(1, n.max(1));
         let (col_w, row_h) = (n.div_ceil(side), n.div_ceil(side));
         let (cols, rows) = (n.div_ceil(col_w), n.div_ceil(row_h));
         let mut xr = vec![0u32; n];
-        for (r, &i) in x_order.iter().enumerate() {
-            xr[i as usize] = r as u32;
+        for (r, &i) in (0u32..).zip(x_order) {
+            xr[i as usize] = r;
         }
-        // counting sort by cell, dealt in ascending y so each cell (and column) is in ascending y
-        let cell = |rx: u32, ry: usize| (rx as usize / col_w) * rows + ry / row_h;
-        let mut start = vec![0u32; cols * rows + 1];
-        for (ry, &i) in y_order.iter().enumerate() {
-            start[cell(xr[i as usize], ry) + 1] += 1;
-        }
-        for c in 1..start.len() {
-            start[c] += start[c - 1];
-        }
-        let mut fill = start.clone();
-        let mut pts = vec![[0.0; 2]; n];
-        let mut rank_x = vec![0u32; n];
-        let mut rank_y = vec![0u32; n];
-        for (ry, (&i, &yv)) in y_order.iter().zip(y_sorted).enumerate() {
-            let rx = xr[i as usize];
-            let slot = &mut fill[cell(rx, ry)];
-            let at = *slot as usize;
+        let mut fill: Vec<usize> = (0..cols).map(|c| c * col_w).collect();
+        let mut pts = vec![Pt::default(); n];
+        for ry in 0..n {
+            let rx = xr[y_order[ry] as usize];
+            let slot = &mut fill[rx as usize / col_w];
+            let at = *slot;
             *slot += 1;
-            pts[at] = [x[i as usize], yv];
-            rank_x[at] = rx;
-            rank_y[at] = ry as u32;
+            pts[at] = Pt { x: x_sorted[rx as usize], y: y_sorted[ry], rank_x: rx, rank_y: ry as u32 };
         }
+        drop(xr);
+        // cell (c, r) starts at the first point of column c whose row (y rank / row height) is ≥ r
+        let mut start = vec![0u32; cols * rows + 1];
+        for c in 0..cols {
+            let (lo, hi) = (c * col_w, ((c + 1) * col_w).min(n));
+            let mut r = 0;
+            for p in lo..hi {
+                let row = pts[p].rank_y as usize / row_h;
+                while r <= row {
+                    start[c * rows + r] = p as u32;
+                    r += 1;
+                }
+            }
+            while r < rows {
+                start[c * rows + r] = hi as u32;
+                r += 1;
+            }
+        }
+        start[cols * rows] = n as u32;
         let bounds = |s: &[f64], w: usize| -> (Vec<f64>, Vec<f64>) {
             s.chunks(w).map(|c| (c[0], c[c.len() - 1])).unzip()
         };
         let (col_lo, col_hi) = bounds(x_sorted, col_w);
         let (row_lo, row_hi) = bounds(y_sorted, row_h);
         debug_assert_eq!((col_lo.len(), row_lo.len()), (cols, rows));
-        Self { cols, rows, start, pts, rank_x, rank_y, col_lo, col_hi, row_lo, row_hi }
+        Self { cols, rows, start, pts, col_lo, col_hi, row_lo, row_hi }
     }
 
-    /// Ranks in the sorted x and y marginals of the point at each position (cell order).
+    /// The points in cell order (the order of [`Grid::kth_distances`]).
     #[must_use]
-    pub fn ranks(&self) -> (&[u32], &[u32]) {
-        (&self.rank_x, &self.rank_y)
-    }
-
-    /// Coordinates (x, y) of the point at position `pos`.
-    #[cfg(test)]
-    fn coords(&self, pos: usize) -> (f64, f64) {
-        (self.pts[pos][0], self.pts[pos][1])
+    pub fn points(&self) -> &[Pt] {
+        &self.pts
     }
 
     /// Points of column `c`, rows `r0..=r1`.
     #[inline]
-    fn run(&self, c: usize, r0: usize, r1: usize) -> &[[f64; 2]] {
+    fn run(&self, c: usize, r0: usize, r1: usize) -> &[Pt] {
         &self.pts[self.start[c * self.rows + r0] as usize..self.start[c * self.rows + r1 + 1] as usize]
     }
 
@@ -303,23 +325,41 @@ impl Grid {
             // struct-of-arrays, padded to an even length with points at infinity)
             let (c0, c1) = (c.saturating_sub(1), (c + 1).min(self.cols - 1));
             let (r0, r1) = (r.saturating_sub(1), (r + 1).min(self.rows - 1));
-            xs.clear();
-            ys.clear();
+            let mut len = 0;
             for cc in c0..=c1 {
-                for &[x, y] in self.run(cc, r0, r1) {
-                    xs.push(x);
-                    ys.push(y);
+                len += self.run(cc, r0, r1).len();
+            }
+            let even = len + (len & 1);
+            if xs.len() < even {
+                xs.resize(even, 0.0);
+                ys.resize(even, 0.0);
+            }
+            let (xs, ys) = (&mut xs[..even], &mut ys[..even]);
+            let mut at = 0;
+            for cc in c0..=c1 {
+                let run = self.run(cc, r0, r1);
+                let (x, y) = (&mut xs[at..at + run.len()], &mut ys[at..at + run.len()]);
+                for j in 0..run.len() {
+                    (x[j], y[j]) = (run[j].x, run[j].y);
                 }
+                at += run.len();
             }
-            if xs.len() % 2 == 1 {
-                xs.push(f64::INFINITY);
-                ys.push(f64::INFINITY);
+            if len < even {
+                (xs[len], ys[len]) = (f64::INFINITY, f64::INFINITY);
             }
+            let (xs, ys) = (&*xs, &*ys);
+            // the nearest values beyond each side of the block (infinitely far when it is at the edge)
+            let left = if c0 > 0 { self.col_hi[c0 - 1] } else { f64::NEG_INFINITY };
+            let right = if c1 + 1 < self.cols { self.col_lo[c1 + 1] } else { f64::INFINITY };
+            let down = if r0 > 0 { self.row_hi[r0 - 1] } else { f64::NEG_INFINITY };
+            let up = if r1 + 1 < self.rows { self.row_lo[r1 + 1] } else { f64::INFINITY };
             for p in lo..hi {
-                let q = self.pts[p];
+                let Pt { x: qx, y: qy, .. } = self.pts[p];
                 best.clear();
-                best.offer_soa(xs, ys, q[0], q[1]);
-                out[p - base] = self.extend(best, q, [c0, c1, r0, r1]);
+                best.offer_soa(xs, ys, qx, qy);
+                let worst = best.worst();
+                let gap = min2(min2(qx - left, right - qx), min2(qy - down, up - qy));
+                out[p - base] = if gap >= worst { worst } else { self.extend(best, [qx, qy], [c0, c1, r0, r1]) };
             }
         }
     }
@@ -364,7 +404,12 @@ impl Grid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::sort::argsort;
+    use crate::stats::sort::sort_scaled;
+
+    fn argsort(v: &[f64]) -> (Vec<f64>, Vec<u32>) {
+        let s = sort_scaled(v, 1.0);
+        (s.values, s.order)
+    }
 
     fn brute(x: &[f64], y: &[f64], i: usize, k: usize) -> f64 {
         let mut d: Vec<f64> =
@@ -376,7 +421,7 @@ mod tests {
     fn grid(x: &[f64], y: &[f64], side: usize) -> (Grid, Vec<u32>) {
         let (sx, ox) = argsort(x);
         let (sy, oy) = argsort(y);
-        (Grid::build(x, &sx, &ox, &sy, &oy, side), ox)
+        (Grid::build(&sx, &ox, &sy, &oy, side), ox)
     }
 
     #[test]
@@ -392,7 +437,7 @@ mod tests {
         }
         for side in [1usize, 2, 5, 16, 64, 300] {
             let (t, ox) = grid(&x, &y, side);
-            let idx: Vec<u32> = t.ranks().0.iter().map(|&r| ox[r as usize]).collect();
+            let idx: Vec<u32> = t.points().iter().map(|p| ox[p.rank_x as usize]).collect();
             for k in [1usize, 3, 10, 40] {
                 let got = t.kth_distances(k);
                 for (pos, &i) in idx.iter().enumerate() {
@@ -412,8 +457,8 @@ mod tests {
             (0..n).map(|i| (std::f64::consts::PI * (u(i, 0.414_213_562_3) - 0.5)).tan() + 0.5 * x[i as usize]).collect();
         let (t, ox) = grid(&x, &y, grid_side(x.len(), 3));
         let got = t.kth_distances(3);
-        for (pos, &r) in t.ranks().0.iter().enumerate().step_by(97) {
-            let i = ox[r as usize];
+        for (pos, p) in t.points().iter().enumerate().step_by(97) {
+            let i = ox[p.rank_x as usize];
             assert_eq!(got[pos], brute(&x, &y, i as usize, 3), "i={i}");
         }
     }
@@ -424,14 +469,23 @@ mod tests {
         let y: Vec<f64> = (0..1000).map(|i| f64::from(i * 7).sin()).collect();
         let (t, ox) = grid(&x, &y, 37);
         let (_, oy) = argsort(&y);
-        let (rx, ry) = t.ranks();
-        let mut seen: Vec<u32> = rx.iter().map(|&r| ox[r as usize]).collect();
+        let mut seen: Vec<u32> = t.points().iter().map(|p| ox[p.rank_x as usize]).collect();
         seen.sort_unstable();
         assert_eq!(seen, (0..1000).collect::<Vec<u32>>());
-        for p in 0..1000 {
-            let i = ox[rx[p] as usize];
-            assert_eq!(oy[ry[p] as usize], i);
-            assert_eq!(t.coords(p), (x[i as usize], y[i as usize]));
+        for p in t.points() {
+            let i = ox[p.rank_x as usize];
+            assert_eq!(oy[p.rank_y as usize], i);
+            assert_eq!((p.x, p.y), (x[i as usize], y[i as usize]));
+        }
+        // cells: each column in ascending y, its cells in row order
+        for c in 0..t.cols {
+            for r in 0..t.rows {
+                for p in t.run(c, r, r) {
+                    assert_eq!(p.rank_x as usize / 28, c);
+                    assert_eq!(p.rank_y as usize / 28, r);
+                }
+            }
+            assert!(t.run(c, 0, t.rows - 1).windows(2).all(|w| w[0].y <= w[1].y));
         }
         assert_eq!(grid_side(100_000, 3), 223);
         assert_eq!(grid_side(2, 1), 1);

@@ -64,8 +64,8 @@ pub struct MiEstimate {
 pub fn ksg_mi(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: bool) -> Result<MiEstimate> {
     check(x, y, k)?;
     let n = x.len();
-    let (xs, ys) = prepared(x, y, standardize);
-    let (mx, my) = rayon::join(|| Marginal::new(&xs), || Marginal::new(&ys));
+    let (sx, sy) = scales(x, y, standardize);
+    let (mx, my) = rayon::join(|| Marginal::new(x, sx), || Marginal::new(y, sy));
     let (ties_x, ties_y) = (mx.ties(), my.ties());
     if mx.is_constant() || my.is_constant() {
         return Ok(MiEstimate { mi_nats: Some(0.0), n, ties_x, ties_y, constant: true });
@@ -74,7 +74,7 @@ pub fn ksg_mi(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: b
         return Ok(MiEstimate { mi_nats: None, n, ties_x, ties_y, constant: false });
     }
     let table = digamma_table(TABLE_MAX.min(n));
-    let mi_nats = mi_core(&xs, k, &mx, &my, &my.order, &table);
+    let mi_nats = mi_core(k, &mx, &my, &my.order, &table);
     Ok(MiEstimate { mi_nats: Some(mi_nats), n, ties_x, ties_y, constant: false })
 }
 
@@ -94,8 +94,8 @@ pub fn ksg_mi_shuffled(
 ) -> Result<Vec<f64>> {
     check(x, y, k)?;
     let n = x.len();
-    let (xs, ys) = prepared(x, y, standardize);
-    let (mx, my) = rayon::join(|| Marginal::new(&xs), || Marginal::new(&ys));
+    let (sx, sy) = scales(x, y, standardize);
+    let (mx, my) = rayon::join(|| Marginal::new(x, sx), || Marginal::new(y, sy));
     if mx.is_constant() || my.is_constant() {
         return Ok(vec![0.0; n_shuffles]);
     }
@@ -116,7 +116,7 @@ pub fn ksg_mi_shuffled(
         for (dst, &j) in order_p.iter_mut().zip(&my.order) {
             *dst = inv[j as usize];
         }
-        out.push(mi_core(&xs, k, &mx, &my, &order_p, &table));
+        out.push(mi_core(k, &mx, &my, &order_p, &table));
     }
     Ok(out)
 }
@@ -143,27 +143,45 @@ fn check(x: &[f64], y: &[f64], k: usize) -> Result<()> {
     Ok(())
 }
 
-/// Population standard deviation (two-pass).
+/// Population standard deviation (two-pass; four running sums, so the adds do not wait on each other).
 fn std_dev(v: &[f64]) -> f64 {
     let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    (v.iter().map(|e| (e - mean) * (e - mean)).sum::<f64>() / n).sqrt()
+    let mean = sum4(v, |e| e) / n;
+    (sum4(v, |e| (e - mean) * (e - mean)) / n).sqrt()
 }
 
-#[inline(never)]
-fn prepared(x: &[f64], y: &[f64], standardize: bool) -> (Vec<f64>, Vec<f64>) {
-    if !standardize {
-        return (x.to_vec(), y.to_vec());
+/// Σ f(v_i) in four interleaved running sums.
+#[inline]
+fn sum4(v: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut acc = [0.0; 4];
+    let mut i = 0;
+    while i + 4 <= v.len() {
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a += f(v[i + j]);
+        }
+        i += 4;
     }
-    // scikit-learn: a feature column with std < 10·eps is left unscaled, a target with std 0
+    let mut tail = 0.0;
+    while i < v.len() {
+        tail += f(v[i]);
+        i += 1;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// The divisors of x and y: their population standard deviations when standardizing (scikit-learn: a
+/// feature column with std < 10·eps is left unscaled, a target with std 0), else 1.
+fn scales(x: &[f64], y: &[f64], standardize: bool) -> (f64, f64) {
+    if !standardize {
+        return (1.0, 1.0);
+    }
     let sx = std_dev(x);
-    let sx = if sx < 10.0 * f64::EPSILON { 1.0 } else { sx };
     let sy = std_dev(y);
-    let sy = if sy == 0.0 { 1.0 } else { sy };
-    (x.iter().map(|e| e / sx).collect(), y.iter().map(|e| e / sy).collect())
+    (if sx < 10.0 * f64::EPSILON { 1.0 } else { sx }, if sy == 0.0 { 1.0 } else { sy })
 }
 
 /// `nextafter(eps, 0)`: the largest double below a positive `eps`; 0 stays 0.
+#[inline]
 fn below(eps: f64) -> f64 {
     if eps > 0.0 {
         f64::from_bits(eps.to_bits() - 1)
@@ -172,6 +190,7 @@ fn below(eps: f64) -> f64 {
     }
 }
 
+#[inline]
 fn psi(table: &[f64], m: usize) -> f64 {
     match table.get(m) {
         Some(&v) => v,
@@ -181,18 +200,17 @@ fn psi(table: &[f64], m: usize) -> f64 {
 
 /// The estimate for pairs (x[i], y[i]). `my` is the sorted marginal of y's values and `y_order` lists
 /// the indices in ascending y (it differs from `my`'s own order for a permuted y).
-fn mi_core(x: &[f64], k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64]) -> f64 {
-    let n = x.len();
-    let grid = Grid::build(x, &mx.sorted, &mx.order, &my.sorted, y_order, grid_side(n, k));
+fn mi_core(k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64]) -> f64 {
+    let n = mx.sorted.len();
+    let grid = Grid::build(&mx.sorted, &mx.order, &my.sorted, y_order, grid_side(n, k));
     let eps = grid.kth_distances(k);
     // the marginal counts run in each marginal's sorted order (sequential memory): radii by rank
-    let (rank_x, rank_y) = grid.ranks();
     let mut rad_x = vec![0.0; n];
     let mut rad_y = vec![0.0; n];
-    for ((&e, &rx), &ry) in eps.iter().zip(rank_x).zip(rank_y) {
+    for (p, &e) in grid.points().iter().zip(&eps) {
         let r = below(e);
-        rad_x[rx as usize] = r;
-        rad_y[ry as usize] = r;
+        rad_x[p.rank_x as usize] = r;
+        rad_y[p.rank_y as usize] = r;
     }
     drop(grid);
     // counts include the point itself: ψ(n_x + 1) = ψ(count)

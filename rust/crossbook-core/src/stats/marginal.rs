@@ -6,34 +6,36 @@
 //! at most r: fl(s_j − s_a) rises along the sorted values and fl(s_a − s_j) falls, so this is a search on
 //! the same differences a direct comparison computes (exact, ties included). The search starts from a
 //! guess, r times the local density (positions per unit of radius, a running average of the previous
-//! points' answers, which lie next to this one in sorted order): when the answer is within [`WINDOW`] of
-//! the guess — nearly always — a branch-free bisection of that window finds it in log₂(2·`WINDOW`)
-//! steps; otherwise a gallop from the guess brackets it first.
+//! points' answers, which lie next to this one in sorted order): when the answer is in the window of
+//! [`WINDOW`] positions around the guess — nearly always — a branch-free bisection of that window finds
+//! it in log₂(`WINDOW`) steps; otherwise a gallop from the guess brackets it first.
 
 use rayon::prelude::*;
 
-use super::sort::argsort;
+use super::sort::sort_scaled;
 
 /// Points per parallel chunk of the counts (fixed, so sums are reproducible across thread counts).
 const CHUNK: usize = 4096;
-/// Half-width (positions) of the window around the guess that is bisected directly.
-const WINDOW: usize = 16;
+/// Width (positions, a power of two) of the window around the guess that is bisected directly.
+const WINDOW: usize = 64;
 /// Queries searched from one density estimate.
 const BLOCK: usize = 8;
 
-/// Sorted copy of one variable and its order.
+/// Sorted copy of one variable (divided by a scale) and its order.
 #[derive(Debug)]
 pub struct Marginal {
     pub sorted: Vec<f64>,
     /// original indices in ascending order of value
     pub order: Vec<u32>,
+    ties: usize,
 }
 
 impl Marginal {
+    /// The marginal of `v[i] / scale`.
     #[must_use]
-    pub fn new(v: &[f64]) -> Self {
-        let (sorted, order) = argsort(v);
-        Self { sorted, order }
+    pub fn new(v: &[f64], scale: f64) -> Self {
+        let s = sort_scaled(v, scale);
+        Self { sorted: s.values, order: s.order, ties: s.ties }
     }
 
     #[must_use]
@@ -44,7 +46,7 @@ impl Marginal {
     /// Values equal to the previous value in sorted order (n − distinct count).
     #[must_use]
     pub fn ties(&self) -> usize {
-        self.sorted.windows(2).filter(|w| w[0] == w[1]).count()
+        self.ties
     }
 
     /// Σ f(count) over the points in sorted order, where count is the number of points j (the point
@@ -66,19 +68,21 @@ impl Marginal {
         let mut acc = 0.0;
         // the guesses of a block come from the density before it, so the block's searches do not
         // wait on each other
-        for (b, block) in radius.chunks(BLOCK).enumerate() {
-            let at = at + b * BLOCK;
-            let mut seen = [(0usize, 0usize); BLOCK];
-            for ((j, &r), out) in block.iter().enumerate().zip(&mut seen) {
-                *out = self.reaches(at + j, r, (density * r) as usize);
-                acc += f(out.0 + out.1 + 1);
+        let mut b = 0;
+        while b < radius.len() {
+            let block = &radius[b..(b + BLOCK).min(radius.len())];
+            let (mut reached, mut rad) = (0, 0.0);
+            for (j, &r) in block.iter().enumerate() {
+                let (lo, hi) = self.reaches(at + b + j, r, (density * r) as usize);
+                acc += f(lo + hi + 1);
+                reached += lo + hi;
+                rad += 2.0 * r;
             }
-            let (reach, rad) =
-                block.iter().zip(&seen).fold((0, 0.0), |(t, rr), (&r, &(lo, hi))| (t + lo + hi, rr + 2.0 * r));
             if rad > 0.0 {
-                let d = reach as f64 / rad;
+                let d = reached as f64 / rad;
                 density = if density > 0.0 { 0.5 * (density + d) } else { d };
             }
+            b += BLOCK;
         }
         acc
     }
@@ -103,53 +107,56 @@ impl Marginal {
 }
 
 /// The largest t in 0..=max_t with `ok(t)`, for `ok` true at 0 and monotone (true, then false).
-/// Brackets the answer by the window of [`WINDOW`] around `guess` when it holds it, else by galloping
-/// from the window's edge, then bisects without branches (the outcome of each probe is unpredictable,
-/// so it selects instead of jumping): O(log |answer − guess|).
+/// When the window of [`WINDOW`] positions centred on `guess` holds the answer (checked at its two
+/// ends), bisects it in a fixed log₂(`WINDOW`) steps; otherwise gallops from the guess to bracket the
+/// answer first: O(log |answer − guess|). The bisections select instead of jumping (each probe's
+/// outcome is unpredictable).
 #[inline]
 fn reach(max_t: usize, guess: usize, ok: impl Fn(usize) -> bool) -> usize {
-    let g = guess.min(max_t);
-    let (lo, hi) = (g.saturating_sub(WINDOW), (g + WINDOW).min(max_t));
+    if max_t >= WINDOW {
+        let base = guess.saturating_sub(WINDOW / 2).min(max_t + 1 - WINDOW);
+        if ok(base) && !ok(base + WINDOW - 1) {
+            let mut good = 0;
+            let mut half = WINDOW / 2;
+            while half > 0 {
+                let m = good + half;
+                good = std::hint::select_unpredictable(ok(base + m), m, good);
+                half /= 2;
+            }
+            return base + good;
+        }
+    }
+    gallop(max_t, guess.min(max_t), ok)
+}
+
+/// [`reach`] from any start `g` ≤ max_t: double the step from `g` until the answer is bracketed, then
+/// bisect.
+fn gallop(max_t: usize, g: usize, ok: impl Fn(usize) -> bool) -> usize {
     // invariant: ok(good), and bad is max_t + 1 or a t with !ok(t)
-    let (mut good, bad);
-    if ok(lo) {
-        if !ok(hi) {
-            (good, bad) = (lo, hi);
-        } else if hi == max_t {
-            return max_t;
-        } else {
-            good = hi;
-            let mut step = 2 * WINDOW;
-            loop {
-                if good + step > max_t {
-                    bad = max_t + 1;
-                    break;
-                }
-                if ok(good + step) {
-                    good += step;
-                    step *= 2;
-                } else {
-                    bad = good + step;
-                    break;
-                }
+    let (mut good, mut bad);
+    if ok(g) {
+        (good, bad) = (g, max_t + 1);
+        let mut step = 1;
+        while good + step <= max_t {
+            if ok(good + step) {
+                good += step;
+                step *= 2;
+            } else {
+                bad = good + step;
+                break;
             }
         }
     } else {
-        let mut b = lo;
-        let mut step = 2 * WINDOW;
-        loop {
-            if step >= b {
-                good = 0;
+        (good, bad) = (0, g);
+        let mut step = 1;
+        while step < bad {
+            if ok(bad - step) {
+                good = bad - step;
                 break;
             }
-            if ok(b - step) {
-                good = b - step;
-                break;
-            }
-            b -= step;
+            bad -= step;
             step *= 2;
         }
-        bad = b;
     }
     let mut len = bad - good;
     while len > 1 {
@@ -168,7 +175,7 @@ mod tests {
     #[test]
     fn counts_match_a_linear_scan_from_any_guess() {
         let v = [0.0, 0.1, 0.1, 0.1, 0.25, 0.3, 0.3, 0.7, 1.0, 1.0, 1.5, 2.0];
-        let m = Marginal::new(&v);
+        let m = Marginal::new(&v, 1.0);
         let mut rank = vec![0; v.len()];
         for (r, &i) in m.order.iter().enumerate() {
             rank[i as usize] = r;
@@ -186,13 +193,14 @@ mod tests {
 
     #[test]
     fn reach_finds_the_last_true_from_far_guesses() {
-        for max_t in [0usize, 1, 5, 40, 300, 5000] {
-            for answer in [0, 1, 17, 33, 299, 4999] {
+        for max_t in [0usize, 1, 5, 40, 63, 64, 65, 300, 5000] {
+            for answer in [0, 1, 17, 33, 62, 63, 64, 299, 4999] {
                 if answer > max_t {
                     continue;
                 }
-                for guess in [0, 3, 16, 40, 100, 1000, 100_000] {
+                for guess in [0, 3, 16, 40, 63, 64, 100, 1000, 100_000] {
                     assert_eq!(reach(max_t, guess, |t| t <= answer), answer, "max_t={max_t} guess={guess}");
+                    assert_eq!(gallop(max_t, guess.min(max_t), |t| t <= answer), answer);
                 }
             }
         }
@@ -202,7 +210,7 @@ mod tests {
     fn sums_are_the_same_over_chunks_and_match_direct_counts() {
         let n = CHUNK + 77;
         let v: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.618_033_988_7).fract().powi(3)).collect();
-        let m = Marginal::new(&v);
+        let m = Marginal::new(&v, 1.0);
         let radius: Vec<f64> = (0..n).map(|i| 1e-4 * ((i % 13) as f64)).collect();
         let got = m.sum_over_counts(&radius, |c| c as f64);
         let want: usize = (0..n)

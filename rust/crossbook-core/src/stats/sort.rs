@@ -27,8 +27,19 @@ const RADIX: usize = 1 << BITS;
 /// Below this many values the comparison sort is faster than the histogram passes.
 const SMALL: usize = 512;
 
-/// The values in ascending `total_cmp` order and the original index of each (equal values in ascending
-/// index).
+/// Values sorted with their original indices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sorted {
+    /// the values in ascending `total_cmp` order
+    pub values: Vec<f64>,
+    /// the original index of each (equal values in ascending index)
+    pub order: Vec<u32>,
+    /// values equal (`==`) to the previous one in this order: n − the number of distinct values
+    pub ties: usize,
+}
+
+/// `v[i] / scale` for every i, sorted (`scale = 1` sorts `v` itself; dividing while packing saves a
+/// scaled copy).
 ///
 /// Each value is packed with its index into one u64, the key's high 32 bits over the index, and these
 /// are radix-sorted on the prefix (three 11-bit passes over 8-byte items, half the traffic of sorting
@@ -36,34 +47,47 @@ const SMALL: usize = 512;
 /// prefix — rare in continuous data, values within a relative 2⁻²⁰ — are finished by a comparison sort
 /// on the full key.
 #[must_use]
-pub fn argsort(v: &[f64]) -> (Vec<f64>, Vec<u32>) {
+pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
     let n = v.len();
     if n < SMALL {
-        let mut p: Vec<(u64, u32)> = v.iter().zip(0u32..).map(|(&e, i)| (key(e), i)).collect();
+        let mut p: Vec<(u64, u32)> = v.iter().zip(0u32..).map(|(&e, i)| (key(e / scale), i)).collect();
         p.sort_unstable();
-        return p.into_iter().map(|(k, i)| (value(k), i)).unzip();
+        let (values, order): (Vec<f64>, Vec<u32>) = p.into_iter().map(|(k, i)| (value(k), i)).unzip();
+        let ties = values.windows(2).filter(|w| w[0] == w[1]).count();
+        return Sorted { values, order, ties };
     }
-    let mut p: Vec<u64> = v.iter().zip(0u64..).map(|(&e, i)| (key(e) & !LOW) | i).collect();
+    let mut p: Vec<u64> = v.iter().zip(0u64..).map(|(&e, i)| (key(e / scale) & !LOW) | i).collect();
     radix_sort_prefix(&mut p);
     let mut order: Vec<u32> = p.iter().map(|&e| e as u32).collect();
-    let mut sorted: Vec<f64> = order.iter().map(|&i| v[i as usize]).collect();
+    let mut values: Vec<f64> = order.iter().map(|&i| v[i as usize] / scale).collect();
+    drop(p);
+    // runs of equal prefix: sort each by the full key when it is not in order; equal values only
+    // occur within a run, or as −0 and +0 across two
+    let mut ties = 0;
     let mut a = 0;
     while a < n {
-        let head = p[a] >> 32;
+        let head = key(values[a]) >> 32;
         let mut b = a + 1;
-        while b < n && p[b] >> 32 == head {
+        while b < n && key(values[b]) >> 32 == head {
             b += 1;
         }
-        if b - a > 1 && sorted[a..b].windows(2).any(|w| key(w[0]) > key(w[1])) {
-            let mut run: Vec<(u64, u32)> = sorted[a..b].iter().zip(&order[a..b]).map(|(&e, &i)| (key(e), i)).collect();
-            run.sort_unstable();
-            for ((s, o), (k, i)) in sorted[a..b].iter_mut().zip(&mut order[a..b]).zip(run) {
-                (*s, *o) = (value(k), i);
+        if b - a > 1 {
+            let (vals, ord) = (&mut values[a..b], &mut order[a..b]);
+            if vals.windows(2).any(|w| key(w[0]) > key(w[1])) {
+                let mut run: Vec<(u64, u32)> = vals.iter().zip(ord.iter()).map(|(&e, &i)| (key(e), i)).collect();
+                run.sort_unstable();
+                for ((s, o), (k, i)) in vals.iter_mut().zip(ord.iter_mut()).zip(run) {
+                    (*s, *o) = (value(k), i);
+                }
             }
+            ties += vals.windows(2).filter(|w| w[0] == w[1]).count();
+        }
+        if b < n && values[b - 1] == values[b] {
+            ties += 1;
         }
         a = b;
     }
-    (sorted, order)
+    Sorted { values, order, ties }
 }
 
 const LOW: u64 = 0xFFFF_FFFF;
@@ -100,6 +124,13 @@ fn radix_sort_prefix(p: &mut Vec<u64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn argsort(v: &[f64]) -> (Vec<f64>, Vec<u32>) {
+        let s = sort_scaled(v, 1.0);
+        let distinct = s.values.len() - s.values.windows(2).filter(|w| w[0] == w[1]).count();
+        assert_eq!(s.ties, v.len() - distinct);
+        (s.values, s.order)
+    }
 
     fn check(v: &[f64]) {
         let (s, idx) = argsort(v);
@@ -140,5 +171,10 @@ mod tests {
         for v in [spread, dup, odd, near, vec![2.5; n as usize]] {
             check(&v);
         }
+        // scaling while packing: the same as sorting the divided values
+        let v: Vec<f64> = (0..n).map(|i| f64::from(i).sin() * 3.7).collect();
+        let scaled: Vec<f64> = v.iter().map(|e| e / 1.3).collect();
+        assert_eq!(sort_scaled(&v, 1.3), sort_scaled(&scaled, 1.0));
+        assert_eq!(sort_scaled(&v[..100], 1.3), sort_scaled(&scaled[..100], 1.0));
     }
 }
