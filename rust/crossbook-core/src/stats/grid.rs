@@ -266,7 +266,7 @@ impl Grid {
         Self { cols, rows, start, pts, col_lo, col_hi, row_lo, row_hi }
     }
 
-    /// The points in cell order (the order of [`Grid::kth_distances`]).
+    /// The points in cell order.
     #[must_use]
     pub fn points(&self) -> &[Pt] {
         &self.pts
@@ -278,7 +278,7 @@ impl Grid {
         &self.pts[self.start[c * self.rows + r0] as usize..self.start[c * self.rows + r1 + 1] as usize]
     }
 
-    /// For every position, the max-norm distance from its point to the k-th nearest *other* point
+    /// For every point, by its x rank, the max-norm distance to its k-th nearest *other* point
     /// (duplicates count as neighbours at distance 0). Needs `1 <= k < n`.
     #[must_use]
     pub fn kth_distances(&self, k: usize) -> Vec<f64> {
@@ -359,7 +359,7 @@ impl Grid {
                 best.offer_soa(xs, ys, qx, qy);
                 let worst = best.worst();
                 let gap = min2(min2(qx - left, right - qx), min2(qy - down, up - qy));
-                out[p - base] = if gap >= worst { worst } else { self.extend(best, [qx, qy], [c0, c1, r0, r1]) };
+                out[self.pts[p].rank_x as usize - base] = if gap >= worst { worst } else { self.extend(best, [qx, qy], [c0, c1, r0, r1]) };
             }
         }
     }
@@ -437,11 +437,10 @@ mod tests {
         }
         for side in [1usize, 2, 5, 16, 64, 300] {
             let (t, ox) = grid(&x, &y, side);
-            let idx: Vec<u32> = t.points().iter().map(|p| ox[p.rank_x as usize]).collect();
             for k in [1usize, 3, 10, 40] {
                 let got = t.kth_distances(k);
-                for (pos, &i) in idx.iter().enumerate() {
-                    assert_eq!(got[pos], brute(&x, &y, i as usize, k), "side={side} k={k} i={i}");
+                for (rank, &i) in ox.iter().enumerate() {
+                    assert_eq!(got[rank], brute(&x, &y, i as usize, k), "side={side} k={k} i={i}");
                 }
             }
         }
@@ -457,9 +456,8 @@ mod tests {
             (0..n).map(|i| (std::f64::consts::PI * (u(i, 0.414_213_562_3) - 0.5)).tan() + 0.5 * x[i as usize]).collect();
         let (t, ox) = grid(&x, &y, grid_side(x.len(), 3));
         let got = t.kth_distances(3);
-        for (pos, p) in t.points().iter().enumerate().step_by(97) {
-            let i = ox[p.rank_x as usize];
-            assert_eq!(got[pos], brute(&x, &y, i as usize, 3), "i={i}");
+        for (rank, &i) in ox.iter().enumerate().step_by(97) {
+            assert_eq!(got[rank], brute(&x, &y, i as usize, 3), "i={i}");
         }
     }
 

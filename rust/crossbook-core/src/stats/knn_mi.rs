@@ -136,8 +136,12 @@ fn check(x: &[f64], y: &[f64], k: usize) -> Result<()> {
         return bad(format!("mutual information: {} pairs, at most {} supported", x.len(), u32::MAX));
     }
     for (name, v) in [("x", x), ("y", y)] {
-        if let Some(i) = v.iter().position(|e| !e.is_finite()) {
-            return bad(format!("mutual information: {name}[{i}] = {} is not finite", v[i]));
+        // a sum is finite only if every term is (the converse fails only by overflow): one add per
+        // value in four running sums, and the search for the culprit only when needed
+        if !sum4(v, |e| e).is_finite() {
+            if let Some(i) = v.iter().position(|e| !e.is_finite()) {
+                return bad(format!("mutual information: {name}[{i}] = {} is not finite", v[i]));
+            }
         }
     }
     Ok(())
@@ -203,14 +207,14 @@ fn psi(table: &[f64], m: usize) -> f64 {
 fn mi_core(k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64]) -> f64 {
     let n = mx.sorted.len();
     let grid = Grid::build(&mx.sorted, &mx.order, &my.sorted, y_order, grid_side(n, k));
-    let eps = grid.kth_distances(k);
     // the marginal counts run in each marginal's sorted order (sequential memory): radii by rank
-    let mut rad_x = vec![0.0; n];
+    let mut rad_x = grid.kth_distances(k);
+    for r in &mut rad_x {
+        *r = below(*r);
+    }
     let mut rad_y = vec![0.0; n];
-    for (p, &e) in grid.points().iter().zip(&eps) {
-        let r = below(e);
-        rad_x[p.rank_x as usize] = r;
-        rad_y[p.rank_y as usize] = r;
+    for p in grid.points() {
+        rad_y[p.rank_y as usize] = rad_x[p.rank_x as usize];
     }
     drop(grid);
     // counts include the point itself: ψ(n_x + 1) = ψ(count)

@@ -57,9 +57,20 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
         return Sorted { values, order, ties };
     }
     let mut p: Vec<u64> = v.iter().zip(0u64..).map(|(&e, i)| (key(e / scale) & !LOW) | i).collect();
-    radix_sort_prefix(&mut p);
-    let mut order: Vec<u32> = p.iter().map(|&e| e as u32).collect();
-    let mut values: Vec<f64> = order.iter().map(|&i| v[i as usize] / scale).collect();
+    let mut hist = [[0u32; RADIX]; 3];
+    for &e in &p {
+        for (d, h) in (0u32..).zip(hist.iter_mut()) {
+            h[digit(e, d)] += 1;
+        }
+    }
+    radix_sort_prefix(&mut p, &mut hist);
+    let mut order = Vec::with_capacity(n);
+    let mut values = Vec::with_capacity(n);
+    for &e in &p {
+        let i = e as u32;
+        order.push(i);
+        values.push(v[i as usize] / scale);
+    }
     drop(p);
     // runs of equal prefix: sort each by the full key when it is not in order; equal values only
     // occur within a run, or as −0 and +0 across two
@@ -92,17 +103,16 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
 
 const LOW: u64 = 0xFFFF_FFFF;
 
-/// Stable LSD radix sort of packed items by their high 32 bits, skipping a pass when every item has
-/// the same digit.
-fn radix_sort_prefix(p: &mut Vec<u64>) {
+/// Digit `d` (0, 1, 2) of the 32-bit prefix of a packed item.
+#[inline]
+fn digit(e: u64, d: u32) -> usize {
+    ((e >> (32 + d * BITS)) as usize) & (RADIX - 1)
+}
+
+/// Stable LSD radix sort of packed items by their high 32 bits, given the histograms of their three
+/// digits; a pass is skipped when every item has the same digit.
+fn radix_sort_prefix(p: &mut Vec<u64>, hist: &mut [[u32; RADIX]; 3]) {
     let n = p.len();
-    let digit = |e: u64, d: u32| ((e >> (32 + d * BITS)) as usize) & (RADIX - 1);
-    let mut hist = [[0u32; RADIX]; 3];
-    for &e in p.iter() {
-        for (d, h) in (0u32..).zip(hist.iter_mut()) {
-            h[digit(e, d)] += 1;
-        }
-    }
     let mut buf = vec![0u64; n];
     for (d, h) in (0u32..).zip(hist.iter_mut()) {
         if h.iter().any(|&c| c as usize == n) {
