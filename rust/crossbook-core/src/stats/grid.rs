@@ -141,16 +141,26 @@ impl<const K: usize> Best for Lanes<K> {
     // units without LTO
     #[inline]
     fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) {
-        // a local copy stays in registers through the loop
-        let mut lanes = Self { b: self.b };
+        // two networks (local, so they stay in registers) take alternate pairs: each insertion waits
+        // on the previous one through the min/max latency, and two chains run side by side; the second
+        // is then inserted into the first
+        let mut a = Self { b: self.b };
+        let mut b = Self::new();
         let n = xs.len().min(ys.len()) & !1;
         let (xs, ys) = (&xs[..n], &ys[..n]);
         let mut i = 0;
-        while i < n {
-            lanes.push([dist(xs[i], ys[i], qx, qy), dist(xs[i + 1], ys[i + 1], qx, qy)]);
-            i += 2;
+        while i + 4 <= n {
+            a.push([dist(xs[i], ys[i], qx, qy), dist(xs[i + 1], ys[i + 1], qx, qy)]);
+            b.push([dist(xs[i + 2], ys[i + 2], qx, qy), dist(xs[i + 3], ys[i + 3], qx, qy)]);
+            i += 4;
         }
-        self.b = lanes.b;
+        if i < n {
+            a.push([dist(xs[i], ys[i], qx, qy), dist(xs[i + 1], ys[i + 1], qx, qy)]);
+        }
+        for d in b.b {
+            a.push(d);
+        }
+        self.b = a.b;
     }
 
     #[inline]
@@ -282,16 +292,15 @@ impl Grid {
     /// (duplicates count as neighbours at distance 0). Needs `1 <= k < n`.
     #[must_use]
     pub fn kth_distances(&self, k: usize) -> Vec<f64> {
-        // the point itself is among the candidates at distance 0: keep k + 1
         macro_rules! lanes {
             ($($m:literal)*) => {
-                match k + 1 {
+                match k {
                     $($m => self.all_queries(Lanes::<$m>::new),)*
                     m => self.all_queries(|| Sorted { d: vec![f64::INFINITY; m] }),
                 }
             };
         }
-        lanes!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17)
+        lanes!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
     }
 
     fn all_queries<B: Best>(&self, new_best: impl Fn() -> B + Sync) -> Vec<f64> {
@@ -336,8 +345,12 @@ impl Grid {
             }
             let (xs, ys) = (&mut xs[..even], &mut ys[..even]);
             let mut at = 0;
+            let mut own = 0;
             for cc in c0..=c1 {
                 let run = self.run(cc, r0, r1);
+                if cc == c {
+                    own = at;
+                }
                 let (x, y) = (&mut xs[at..at + run.len()], &mut ys[at..at + run.len()]);
                 for j in 0..run.len() {
                     (x[j], y[j]) = (run[j].x, run[j].y);
@@ -347,16 +360,21 @@ impl Grid {
             if len < even {
                 (xs[len], ys[len]) = (f64::INFINITY, f64::INFINITY);
             }
-            let (xs, ys) = (&*xs, &*ys);
+            let ys = &*ys;
             // the nearest values beyond each side of the block (infinitely far when it is at the edge)
             let left = if c0 > 0 { self.col_hi[c0 - 1] } else { f64::NEG_INFINITY };
             let right = if c1 + 1 < self.cols { self.col_lo[c1 + 1] } else { f64::INFINITY };
             let down = if r0 > 0 { self.row_hi[r0 - 1] } else { f64::NEG_INFINITY };
             let up = if r1 + 1 < self.rows { self.row_lo[r1 + 1] } else { f64::INFINITY };
+            // where the cell's own points sit in the block
+            let own = own + lo - self.start[c * self.rows + r0] as usize;
             for p in lo..hi {
                 let Pt { x: qx, y: qy, .. } = self.pts[p];
                 best.clear();
+                // the query itself is not a neighbour: out of the block while it is searched
+                xs[own + p - lo] = f64::INFINITY;
                 best.offer_soa(xs, ys, qx, qy);
+                xs[own + p - lo] = qx;
                 let worst = best.worst();
                 let gap = min2(min2(qx - left, right - qx), min2(qy - down, up - qy));
                 out[self.pts[p].rank_x as usize - base] = if gap >= worst { worst } else { self.extend(best, [qx, qy], [c0, c1, r0, r1]) };

@@ -30,6 +30,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::marginal::Marginal;
+use super::pairwise::{pairwise_sum, population_std};
 use super::special::{digamma, digamma_table};
 use super::grid::{grid_side, Grid};
 use crate::error::{CoreError, Result};
@@ -138,7 +139,7 @@ fn check(x: &[f64], y: &[f64], k: usize) -> Result<()> {
     for (name, v) in [("x", x), ("y", y)] {
         // a sum is finite only if every term is (the converse fails only by overflow): one add per
         // value in four running sums, and the search for the culprit only when needed
-        if !sum4(v, |e| e).is_finite() {
+        if !pairwise_sum(v, &|e| e).is_finite() {
             if let Some(i) = v.iter().position(|e| !e.is_finite()) {
                 return bad(format!("mutual information: {name}[{i}] = {} is not finite", v[i]));
             }
@@ -147,40 +148,14 @@ fn check(x: &[f64], y: &[f64], k: usize) -> Result<()> {
     Ok(())
 }
 
-/// Population standard deviation (two-pass; four running sums, so the adds do not wait on each other).
-fn std_dev(v: &[f64]) -> f64 {
-    let n = v.len() as f64;
-    let mean = sum4(v, |e| e) / n;
-    (sum4(v, |e| (e - mean) * (e - mean)) / n).sqrt()
-}
-
-/// Σ f(v_i) in four interleaved running sums.
-#[inline]
-fn sum4(v: &[f64], f: impl Fn(f64) -> f64) -> f64 {
-    let mut acc = [0.0; 4];
-    let mut i = 0;
-    while i + 4 <= v.len() {
-        for (j, a) in acc.iter_mut().enumerate() {
-            *a += f(v[i + j]);
-        }
-        i += 4;
-    }
-    let mut tail = 0.0;
-    while i < v.len() {
-        tail += f(v[i]);
-        i += 1;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
 /// The divisors of x and y: their population standard deviations when standardizing (scikit-learn: a
 /// feature column with std < 10·eps is left unscaled, a target with std 0), else 1.
 fn scales(x: &[f64], y: &[f64], standardize: bool) -> (f64, f64) {
     if !standardize {
         return (1.0, 1.0);
     }
-    let sx = std_dev(x);
-    let sy = std_dev(y);
+    let sx = population_std(x);
+    let sy = population_std(y);
     (if sx < 10.0 * f64::EPSILON { 1.0 } else { sx }, if sy == 0.0 { 1.0 } else { sy })
 }
 

@@ -48,8 +48,8 @@ fn matches_brute_force_definition() {
 fn standardizing_is_dividing_by_population_std() {
     let (x, y) = gaussian_pair(400, 0.5, 3);
     let x3: Vec<f64> = x.iter().map(|v| v * 7.0 + 100.0).collect();
-    let sx = std_dev(&x3);
-    let sy = std_dev(&y);
+    let sx = population_std(&x3);
+    let sy = population_std(&y);
     let xs: Vec<f64> = x3.iter().map(|v| v / sx).collect();
     let ys: Vec<f64> = y.iter().map(|v| v / sy).collect();
     let a = ksg_mi(&x3, &y, 3, true, false).unwrap().mi_nats.unwrap();
@@ -77,8 +77,8 @@ fn ties_and_constants_are_reported() {
     assert_eq!((e.ties_x, e.ties_y, e.constant), (3, 0, false));
     assert!(
         (e.mi_nats.unwrap() - {
-            let sx = std_dev(&x);
-            let sy = std_dev(&y);
+            let sx = population_std(&x);
+            let sy = population_std(&y);
             let xs: Vec<f64> = x.iter().map(|v| v / sx).collect();
             let ys: Vec<f64> = y.iter().map(|v| v / sy).collect();
             brute(&xs, &ys, 2)

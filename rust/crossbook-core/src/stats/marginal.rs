@@ -19,7 +19,7 @@ const CHUNK: usize = 4096;
 /// Width (positions, a power of two) of the window around the guess that is bisected directly.
 const WINDOW: usize = 64;
 /// Queries searched from one density estimate.
-const BLOCK: usize = 8;
+const BLOCK: usize = 32;
 
 /// Sorted copy of one variable (divided by a scale) and its order.
 #[derive(Debug)]

@@ -12,3 +12,4 @@ mod sort;
 pub mod special;
 mod grid;
 mod marginal;
+mod pairwise;
