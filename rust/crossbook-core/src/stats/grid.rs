@@ -23,14 +23,21 @@
 //! methods), and Kraskov, Stögbauer & Grassberger (2004) on box-assisted neighbour search for this
 //! estimator.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
+
+use super::kbest::{max2, min2, Best, Lanes, Sorted};
 
 /// Points per cell per neighbour: cells of about `CELL_PER_K · (k + 1)` points (tuned at n = 1e5, k = 3).
 const CELL_PER_K: f64 = 0.5;
 
+/// Box growth steps after which [`Grid::extend`] weighs a one-dimensional scan instead.
+const PLAN_AFTER: usize = 3;
+
 /// The grid: per point (x, y) in cell order, its ranks in the sorted marginals, and the cell layout.
 #[derive(Debug)]
-pub struct Grid {
+pub struct Grid<'a> {
     cols: usize,
     rows: usize,
     /// first position of cell (c, r) at `start[c · rows + r]`; one extra entry (n) at the end
@@ -41,6 +48,17 @@ pub struct Grid {
     col_hi: Vec<f64>,
     row_lo: Vec<f64>,
     row_hi: Vec<f64>,
+    /// points per column and per row (the last ones may hold fewer)
+    col_w: usize,
+    row_h: usize,
+    /// the marginals the grid was built from, for the one-dimensional scans
+    x_sorted: &'a [f64],
+    x_order: &'a [u32],
+    y_sorted: &'a [f64],
+    y_order: &'a [u32],
+    /// rank of each point's x, by original index; the same for y, made on first need
+    xr: Vec<u32>,
+    yr: OnceLock<Vec<u32>>,
 }
 
 /// A point with its ranks in the sorted marginals (its positions in `x_order` and `y_order`); one
@@ -57,171 +75,11 @@ pub struct Pt {
 /// points, at least one.
 #[must_use]
 pub fn grid_side(n: usize, k: usize) -> usize {
-    let per_cell = std::env::var("CPK").map_or(CELL_PER_K, |v| v.parse().unwrap()) * (k + 1) as f64;
+    let per_cell = CELL_PER_K * (k + 1) as f64;
     ((n as f64 / per_cell).sqrt() as usize).clamp(1, n.max(1))
 }
 
-/// The k smallest distances offered so far (k fixed per search).
-trait Best {
-    fn clear(&mut self);
-    /// The current k-th smallest distance (+inf until k were offered).
-    fn worst(&self) -> f64;
-    /// Offer the points (xs[i], ys[i]) at their max-norm distance from (qx, qy); `xs.len()` is even.
-    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64);
-    /// Offer the points (x, y) of `pts`.
-    fn offer(&mut self, pts: &[Pt], qx: f64, qy: f64);
-}
-
-#[inline(always)]
-fn min2(a: f64, b: f64) -> f64 {
-    if a < b {
-        a
-    } else {
-        b
-    }
-}
-
-#[inline(always)]
-fn max2(a: f64, b: f64) -> f64 {
-    if a > b {
-        a
-    } else {
-        b
-    }
-}
-
-#[inline(always)]
-fn dist(x: f64, y: f64, qx: f64, qy: f64) -> f64 {
-    max2((x - qx).abs(), (y - qy).abs())
-}
-
-/// The K smallest distances without branches: two independent lanes (even and odd offers, so the two
-/// run side by side in one SIMD register), each a sorted list kept by a min/max insertion network; the
-/// K-th smallest of both is read off the two lists at the end.
-#[derive(Debug)]
-struct Lanes<const K: usize> {
-    b: [[f64; 2]; K],
-}
-
-impl<const K: usize> Lanes<K> {
-    fn new() -> Self {
-        Self { b: [[f64::INFINITY; 2]; K] }
-    }
-
-    #[inline(always)]
-    fn push(&mut self, d: [f64; 2]) {
-        let mut carry = d;
-        for slot in &mut self.b {
-            for l in 0..2 {
-                let lo = min2(slot[l], carry[l]);
-                carry[l] = max2(slot[l], carry[l]);
-                slot[l] = lo;
-            }
-        }
-    }
-}
-
-impl<const K: usize> Best for Lanes<K> {
-    fn clear(&mut self) {
-        self.b = [[f64::INFINITY; 2]; K];
-    }
-
-    /// The K-th smallest of the union of the two sorted lanes a, b: min over i of max(a_i, b_{K−i})
-    /// (1-based, a_0 = b_0 = −inf).
-    #[inline]
-    fn worst(&self) -> f64 {
-        let mut w = min2(self.b[K - 1][0], self.b[K - 1][1]);
-        for i in 1..K {
-            w = min2(w, max2(self.b[i - 1][0], self.b[K - 1 - i][1]));
-        }
-        w
-    }
-
-    // plain index loops: iterator adapters are not always inlined in builds split into many codegen
-    // units without LTO
-    #[inline]
-    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) {
-        // two networks (local, so they stay in registers) take alternate pairs: each insertion waits
-        // on the previous one through the min/max latency, and two chains run side by side; the second
-        // is then inserted into the first
-        let mut a = Self { b: self.b };
-        let mut b = Self::new();
-        let n = xs.len().min(ys.len()) & !1;
-        let (xs, ys) = (&xs[..n], &ys[..n]);
-        let mut i = 0;
-        while i + 4 <= n {
-            a.push([dist(xs[i], ys[i], qx, qy), dist(xs[i + 1], ys[i + 1], qx, qy)]);
-            b.push([dist(xs[i + 2], ys[i + 2], qx, qy), dist(xs[i + 3], ys[i + 3], qx, qy)]);
-            i += 4;
-        }
-        if i < n {
-            a.push([dist(xs[i], ys[i], qx, qy), dist(xs[i + 1], ys[i + 1], qx, qy)]);
-        }
-        for d in b.b {
-            a.push(d);
-        }
-        self.b = a.b;
-    }
-
-    #[inline]
-    fn offer(&mut self, pts: &[Pt], qx: f64, qy: f64) {
-        let mut i = 0;
-        while i + 1 < pts.len() {
-            let (a, b) = (pts[i], pts[i + 1]);
-            self.push([dist(a.x, a.y, qx, qy), dist(b.x, b.y, qx, qy)]);
-            i += 2;
-        }
-        if i < pts.len() {
-            self.push([dist(pts[i].x, pts[i].y, qx, qy), f64::INFINITY]);
-        }
-    }
-}
-
-/// The k smallest distances, ascending, padded with +inf, kept by insertion (any k).
-#[derive(Debug)]
-struct Sorted {
-    d: Vec<f64>,
-}
-
-impl Sorted {
-    #[inline]
-    fn insert(&mut self, v: f64) {
-        let d = &mut self.d[..];
-        if v >= d[d.len() - 1] {
-            return;
-        }
-        let mut i = d.len() - 1;
-        while i > 0 && d[i - 1] > v {
-            d[i] = d[i - 1];
-            i -= 1;
-        }
-        d[i] = v;
-    }
-}
-
-impl Best for Sorted {
-    fn clear(&mut self) {
-        self.d.fill(f64::INFINITY);
-    }
-
-    fn worst(&self) -> f64 {
-        self.d[self.d.len() - 1]
-    }
-
-    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) {
-        for (&x, &y) in xs.iter().zip(ys) {
-            self.insert(dist(x, y, qx, qy));
-        }
-    }
-
-    fn offer(&mut self, pts: &[Pt], qx: f64, qy: f64) {
-        for p in pts {
-            self.insert(dist(p.x, p.y, qx, qy));
-        }
-    }
-}
-
-impl Grid {
+impl<'a> Grid<'a> {
     /// Bucket the points into a `side` × `side` rank grid. `x_sorted`/`x_order` are x's values in
     /// ascending order and their indices, likewise `y_sorted`/`y_order`; all slices have the same length.
     ///
@@ -230,15 +88,12 @@ impl Grid {
     /// y ranks (a second, sequential pass).
     #[inline(never)]
     #[must_use]
-    pub fn build(x_sorted: &[f64], x_order: &[u32], y_sorted: &[f64], y_order: &[u32], side: usize) -> Self {
+    pub fn build(x_sorted: &'a [f64], x_order: &'a [u32], y_sorted: &'a [f64], y_order: &'a [u32], side: usize) -> Self {
         let n = x_sorted.len();
         let side = side.clamp(1, n.max(1));
         let (col_w, row_h) = (n.div_ceil(side), n.div_ceil(side));
         let (cols, rows) = (n.div_ceil(col_w), n.div_ceil(row_h));
-        let mut xr = vec![0u32; n];
-        for (r, &i) in (0u32..).zip(x_order) {
-            xr[i as usize] = r;
-        }
+        let xr = inverse(x_order);
         let mut fill: Vec<usize> = (0..cols).map(|c| c * col_w).collect();
         let mut pts = vec![Pt::default(); n];
         for ry in 0..n {
@@ -248,7 +103,6 @@ impl Grid {
             *slot += 1;
             pts[at] = Pt { x: x_sorted[rx as usize], y: y_sorted[ry], rank_x: rx, rank_y: ry as u32 };
         }
-        drop(xr);
         // cell (c, r) starts at the first point of column c whose row (y rank / row height) is ≥ r
         let mut start = vec![0u32; cols * rows + 1];
         for c in 0..cols {
@@ -273,7 +127,24 @@ impl Grid {
         let (col_lo, col_hi) = bounds(x_sorted, col_w);
         let (row_lo, row_hi) = bounds(y_sorted, row_h);
         debug_assert_eq!((col_lo.len(), row_lo.len()), (cols, rows));
-        Self { cols, rows, start, pts, col_lo, col_hi, row_lo, row_hi }
+        Self {
+            cols,
+            rows,
+            start,
+            pts,
+            col_lo,
+            col_hi,
+            row_lo,
+            row_hi,
+            col_w,
+            row_h,
+            x_sorted,
+            x_order,
+            y_sorted,
+            y_order,
+            xr,
+            yr: OnceLock::new(),
+        }
     }
 
     /// The points in cell order.
@@ -296,7 +167,7 @@ impl Grid {
             ($($m:literal)*) => {
                 match k {
                     $($m => self.all_queries(Lanes::<$m>::new),)*
-                    m => self.all_queries(|| Sorted { d: vec![f64::INFINITY; m] }),
+                    m => self.all_queries(|| Sorted::new(m)),
                 }
             };
         }
@@ -314,16 +185,25 @@ impl Grid {
             pieces.push((c, head));
             rest = tail;
         }
+        let k = new_best().k();
         pieces.into_par_iter().for_each_init(
-            || (new_best(), Vec::new(), Vec::new()),
-            |(best, xs, ys), (c, out)| self.column(c, out, best, xs, ys),
+            || (new_best(), Sorted::new(k), Vec::new(), Vec::new()),
+            |(best, spare, xs, ys), (c, out)| self.column(c, out, best, spare, xs, ys),
         );
         out
     }
 
     /// The queries of column `c`, cell by cell; `out` is the column's slice of the output.
     #[inline(never)]
-    fn column<B: Best>(&self, c: usize, out: &mut [f64], best: &mut B, xs: &mut Vec<f64>, ys: &mut Vec<f64>) {
+    fn column<B: Best>(
+        &self,
+        c: usize,
+        out: &mut [f64],
+        best: &mut B,
+        spare: &mut Sorted,
+        xs: &mut Vec<f64>,
+        ys: &mut Vec<f64>,
+    ) {
         let base = self.start[c * self.rows] as usize;
         for r in 0..self.rows {
             let (lo, hi) = (self.start[c * self.rows + r] as usize, self.start[c * self.rows + r + 1] as usize);
@@ -369,7 +249,8 @@ impl Grid {
             // where the cell's own points sit in the block
             let own = own + lo - self.start[c * self.rows + r0] as usize;
             for p in lo..hi {
-                let Pt { x: qx, y: qy, .. } = self.pts[p];
+                let q = self.pts[p];
+                let Pt { x: qx, y: qy, .. } = q;
                 best.clear();
                 // the query itself is not a neighbour: out of the block while it is searched
                 xs[own + p - lo] = f64::INFINITY;
@@ -377,17 +258,21 @@ impl Grid {
                 xs[own + p - lo] = qx;
                 let worst = best.worst();
                 let gap = min2(min2(qx - left, right - qx), min2(qy - down, up - qy));
-                out[self.pts[p].rank_x as usize - base] = if gap >= worst { worst } else { self.extend(best, [qx, qy], [c0, c1, r0, r1]) };
+                out[q.rank_x as usize - base] =
+                    if gap >= worst { worst } else { self.extend(best, spare, q, [c0, c1, r0, r1]) };
             }
         }
     }
 
-    /// Grow the searched box `[c0, c1, r0, r1]` (columns and rows, inclusive) side by side while the
-    /// nearest point beyond a side could be closer than the current k-th distance; return that distance.
+    /// Finish a query whose first block did not settle it: grow the searched box `[c0, c1, r0, r1]`
+    /// (columns and rows, inclusive) side by side while the nearest point beyond a side could be closer
+    /// than the current k-th distance, or, when the box would hold many more points than the strip of
+    /// the query's x (or y) within that distance, search that strip instead (see [`Grid::scan`]).
     #[inline(never)]
-    fn extend(&self, best: &mut impl Best, q: [f64; 2], bx: [usize; 4]) -> f64 {
-        let [qx, qy] = q;
+    fn extend(&self, best: &mut impl Best, spare: &mut Sorted, q: Pt, bx: [usize; 4]) -> f64 {
+        let Pt { x: qx, y: qy, .. } = q;
         let [mut c0, mut c1, mut r0, mut r1] = bx;
+        let mut steps = 0;
         loop {
             let worst = best.worst();
             let left = if c0 > 0 { qx - self.col_hi[c0 - 1] } else { f64::INFINITY };
@@ -397,6 +282,14 @@ impl Grid {
             let gap = left.min(right).min(down).min(up);
             if gap >= worst {
                 return worst;
+            }
+            // most queries here need a step or two; those that need more are where the cells' shape
+            // does not fit the neighbourhood's
+            steps += 1;
+            if steps == PLAN_AFTER && worst.is_finite() {
+                if let Some(axis) = self.strip_is_cheaper(q, worst, [c0, c1, r0, r1]) {
+                    return self.scan(q, axis, worst, spare);
+                }
             }
             if gap == left {
                 c0 -= 1;
@@ -417,6 +310,90 @@ impl Grid {
             }
         }
     }
+
+    /// Whether a one-dimensional scan (0: along x, 1: along y) would visit fewer points than growing
+    /// the box until its gaps reach `bound`. Estimates: the box holds (columns × rows within `bound`)
+    /// average cells; the x strip holds 2·bound × the points per unit x of the query's column, at most
+    /// those columns' points (likewise y). The copula grid's cells are square in ranks, not in values:
+    /// where one marginal is much denser than the other (heavy tails) the box needs many thin cells.
+    fn strip_is_cheaper(&self, q: Pt, bound: f64, bx: [usize; 4]) -> Option<usize> {
+        const CAP: usize = 16;
+        let [c0, c1, r0, r1] = bx;
+        let (mut cl, mut cr, mut rd, mut ru) = (c0, c1, r0, r1);
+        while cl > 0 && c1 - cl < CAP && q.x - self.col_hi[cl - 1] < bound {
+            cl -= 1;
+        }
+        while cr + 1 < self.cols && cr - c0 < CAP && self.col_lo[cr + 1] - q.x < bound {
+            cr += 1;
+        }
+        while rd > 0 && r1 - rd < CAP && q.y - self.row_hi[rd - 1] < bound {
+            rd -= 1;
+        }
+        while ru + 1 < self.rows && ru - r0 < CAP && self.row_lo[ru + 1] - q.y < bound {
+            ru += 1;
+        }
+        let (ncols, nrows) = ((cr - cl + 1) as f64, (ru - rd + 1) as f64);
+        let per_cell = self.pts.len() as f64 / (self.cols * self.rows) as f64;
+        let boxed = ncols * nrows * per_cell;
+        let strip = |w: usize, lo: f64, hi: f64, span: f64| {
+            let density = w as f64 / (hi - lo);
+            (2.0 * bound * density).min(span * w as f64)
+        };
+        let c = q.rank_x as usize / self.col_w;
+        let r = q.rank_y as usize / self.row_h;
+        let along_x = strip(self.col_w, self.col_lo[c], self.col_hi[c], ncols);
+        let along_y = strip(self.row_h, self.row_lo[r], self.row_hi[r], nrows);
+        // a scan is worth its start-up only when clearly cheaper
+        if along_x.min(along_y) * 2.0 >= boxed {
+            None
+        } else if along_x <= along_y {
+            Some(0)
+        } else {
+            Some(1)
+        }
+    }
+
+    /// The k-th distance of `q` by a scan of the points in order of one coordinate (axis 0: x, 1: y),
+    /// outward from the query's own rank, each direction stopping at the first point whose difference
+    /// in that coordinate exceeds `bound` (an upper bound on the answer) or reaches the current k-th
+    /// distance. Every point not scanned is at least that far away (monotone differences), so the
+    /// answer is exact.
+    fn scan(&self, q: Pt, axis: usize, bound: f64, best: &mut Sorted) -> f64 {
+        // the other coordinate of the point of a given rank, through the inverse order of the other axis
+        let (rank, qa, qb, along, order, other, inverse) = if axis == 0 {
+            let yr = self.yr.get_or_init(|| inverse(self.y_order));
+            (q.rank_x, q.x, q.y, self.x_sorted, self.x_order, self.y_sorted, &yr[..])
+        } else {
+            (q.rank_y, q.y, q.x, self.y_sorted, self.y_order, self.x_sorted, &self.xr[..])
+        };
+        let b_of = |r: usize| other[inverse[order[r] as usize] as usize];
+        best.clear();
+        let at = rank as usize;
+        for r in at + 1..along.len() {
+            let da = along[r] - qa;
+            if da > bound || da >= best.worst() {
+                break;
+            }
+            best.insert(max2(da, (b_of(r) - qb).abs()));
+        }
+        for r in (0..at).rev() {
+            let da = qa - along[r];
+            if da > bound || da >= best.worst() {
+                break;
+            }
+            best.insert(max2(da, (b_of(r) - qb).abs()));
+        }
+        best.worst()
+    }
+}
+
+/// The inverse of a permutation: the position of each index in `order`.
+fn inverse(order: &[u32]) -> Vec<u32> {
+    let mut inv = vec![0u32; order.len()];
+    for (r, &i) in (0u32..).zip(order) {
+        inv[i as usize] = r;
+    }
+    inv
 }
 
 #[cfg(test)]
@@ -436,10 +413,9 @@ mod tests {
         d[k - 1]
     }
 
-    fn grid(x: &[f64], y: &[f64], side: usize) -> (Grid, Vec<u32>) {
-        let (sx, ox) = argsort(x);
-        let (sy, oy) = argsort(y);
-        (Grid::build(&sx, &ox, &sy, &oy, side), ox)
+    /// The marginals of x and y (sorted values and orders).
+    fn marginals(x: &[f64], y: &[f64]) -> [(Vec<f64>, Vec<u32>); 2] {
+        [argsort(x), argsort(y)]
     }
 
     #[test]
@@ -454,7 +430,8 @@ mod tests {
             y.push(b);
         }
         for side in [1usize, 2, 5, 16, 64, 300] {
-            let (t, ox) = grid(&x, &y, side);
+            let [(sx, ox), (sy, oy)] = marginals(&x, &y);
+            let t = Grid::build(&sx, &ox, &sy, &oy, side);
             for k in [1usize, 3, 10, 40] {
                 let got = t.kth_distances(k);
                 for (rank, &i) in ox.iter().enumerate() {
@@ -472,7 +449,8 @@ mod tests {
         let x: Vec<f64> = (0..n).map(|i| (std::f64::consts::PI * (u(i, 0.618_033_988_7) - 0.5)).tan()).collect();
         let y: Vec<f64> =
             (0..n).map(|i| (std::f64::consts::PI * (u(i, 0.414_213_562_3) - 0.5)).tan() + 0.5 * x[i as usize]).collect();
-        let (t, ox) = grid(&x, &y, grid_side(x.len(), 3));
+        let [(sx, ox), (sy, oy)] = marginals(&x, &y);
+        let t = Grid::build(&sx, &ox, &sy, &oy, grid_side(x.len(), 3));
         let got = t.kth_distances(3);
         for (rank, &i) in ox.iter().enumerate().step_by(97) {
             assert_eq!(got[rank], brute(&x, &y, i as usize, 3), "i={i}");
@@ -483,8 +461,8 @@ mod tests {
     fn every_point_is_stored_once() {
         let x: Vec<f64> = (0..1000).map(|i| f64::from(i).cos()).collect();
         let y: Vec<f64> = (0..1000).map(|i| f64::from(i * 7).sin()).collect();
-        let (t, ox) = grid(&x, &y, 37);
-        let (_, oy) = argsort(&y);
+        let [(sx, ox), (sy, oy)] = marginals(&x, &y);
+        let t = Grid::build(&sx, &ox, &sy, &oy, 37);
         let mut seen: Vec<u32> = t.points().iter().map(|p| ox[p.rank_x as usize]).collect();
         seen.sort_unstable();
         assert_eq!(seen, (0..1000).collect::<Vec<u32>>());

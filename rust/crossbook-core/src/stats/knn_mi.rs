@@ -30,7 +30,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::marginal::Marginal;
-use super::pairwise::{pairwise_sum, population_std};
+use super::pairwise::{pairwise_sum, std_given_sum};
 use super::special::{digamma, digamma_table};
 use super::grid::{grid_side, Grid};
 use crate::error::{CoreError, Result};
@@ -63,9 +63,8 @@ pub struct MiEstimate {
 /// [`CoreError::InvalidInput`] for mismatched lengths, `k == 0`, fewer than `k + 1` pairs, more than
 /// `u32::MAX` pairs, or a non-finite value (the message gives its index).
 pub fn ksg_mi(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: bool) -> Result<MiEstimate> {
-    check(x, y, k)?;
+    let (sx, sy) = check(x, y, k, standardize)?;
     let n = x.len();
-    let (sx, sy) = scales(x, y, standardize);
     let (mx, my) = rayon::join(|| Marginal::new(x, sx), || Marginal::new(y, sy));
     let (ties_x, ties_y) = (mx.ties(), my.ties());
     if mx.is_constant() || my.is_constant() {
@@ -93,9 +92,8 @@ pub fn ksg_mi_shuffled(
     n_shuffles: usize,
     seed: u64,
 ) -> Result<Vec<f64>> {
-    check(x, y, k)?;
+    let (sx, sy) = check(x, y, k, standardize)?;
     let n = x.len();
-    let (sx, sy) = scales(x, y, standardize);
     let (mx, my) = rayon::join(|| Marginal::new(x, sx), || Marginal::new(y, sy));
     if mx.is_constant() || my.is_constant() {
         return Ok(vec![0.0; n_shuffles]);
@@ -122,7 +120,10 @@ pub fn ksg_mi_shuffled(
     Ok(out)
 }
 
-fn check(x: &[f64], y: &[f64], k: usize) -> Result<()> {
+/// Validate the input and return the divisors of x and y: their population standard deviations when
+/// standardizing (scikit-learn: a feature column with std < 10·eps is left unscaled, a target with std
+/// 0), else 1.
+fn check(x: &[f64], y: &[f64], k: usize, standardize: bool) -> Result<(f64, f64)> {
     let bad = |m: String| Err(CoreError::InvalidInput(m));
     if x.len() != y.len() {
         return bad(format!("mutual information: x has {} values but y has {}", x.len(), y.len()));
@@ -136,28 +137,24 @@ fn check(x: &[f64], y: &[f64], k: usize) -> Result<()> {
     if u32::try_from(x.len()).is_err() {
         return bad(format!("mutual information: {} pairs, at most {} supported", x.len(), u32::MAX));
     }
-    for (name, v) in [("x", x), ("y", y)] {
-        // a sum is finite only if every term is (the converse fails only by overflow): one add per
-        // value in four running sums, and the search for the culprit only when needed
-        if !pairwise_sum(v, &|e| e).is_finite() {
+    let mut scale = [1.0; 2];
+    for ((name, v), s) in [("x", x), ("y", y)].into_iter().zip(&mut scale) {
+        // a sum is finite only if every term is (the converse fails only by overflow), and the sum is
+        // needed for the standard deviation anyway: the culprit is searched for only when needed
+        let sum = pairwise_sum(v, &|e| e);
+        if !sum.is_finite() {
             if let Some(i) = v.iter().position(|e| !e.is_finite()) {
                 return bad(format!("mutual information: {name}[{i}] = {} is not finite", v[i]));
             }
         }
+        if standardize {
+            *s = std_given_sum(v, sum);
+        }
     }
-    Ok(())
+    let [sx, sy] = scale;
+    Ok((if standardize && sx < 10.0 * f64::EPSILON { 1.0 } else { sx }, if sy == 0.0 { 1.0 } else { sy }))
 }
 
-/// The divisors of x and y: their population standard deviations when standardizing (scikit-learn: a
-/// feature column with std < 10·eps is left unscaled, a target with std 0), else 1.
-fn scales(x: &[f64], y: &[f64], standardize: bool) -> (f64, f64) {
-    if !standardize {
-        return (1.0, 1.0);
-    }
-    let sx = population_std(x);
-    let sy = population_std(y);
-    (if sx < 10.0 * f64::EPSILON { 1.0 } else { sx }, if sy == 0.0 { 1.0 } else { sy })
-}
 
 /// `nextafter(eps, 0)`: the largest double below a positive `eps`; 0 stays 0.
 #[inline]

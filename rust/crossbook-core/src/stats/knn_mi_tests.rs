@@ -3,6 +3,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::*;
+use crate::stats::pairwise::population_std;
 
 /// O(n²) KSG estimator 1 written straight from the paper's definitions (no tree, no binary search).
 fn brute(x: &[f64], y: &[f64], k: usize) -> f64 {

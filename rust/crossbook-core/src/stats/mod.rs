@@ -11,5 +11,6 @@ pub mod knn_mi;
 mod sort;
 pub mod special;
 mod grid;
+mod kbest;
 mod marginal;
 mod pairwise;

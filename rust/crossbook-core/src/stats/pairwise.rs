@@ -31,8 +31,9 @@ pub fn pairwise_sum(v: &[f64], f: &impl Fn(f64) -> f64) -> f64 {
         let whole = n - n % 8;
         let mut i = 8;
         while i < whole {
-            for (j, rj) in r.iter_mut().enumerate() {
-                *rj += f(v[i + j]);
+            let block: &[f64; 8] = v[i..i + 8].try_into().unwrap_or(&[0.0; 8]);
+            for (rj, &e) in r.iter_mut().zip(block) {
+                *rj += f(e);
             }
             i += 8;
         }
@@ -49,10 +50,17 @@ pub fn pairwise_sum(v: &[f64], f: &impl Fn(f64) -> f64) -> f64 {
 }
 
 /// Population standard deviation as `np.std(v)` (and `np.nanstd` without NaN) computes it.
+#[cfg(test)]
 #[must_use]
 pub fn population_std(v: &[f64]) -> f64 {
+    std_given_sum(v, pairwise_sum(v, &|e| e))
+}
+
+/// [`population_std`] given `sum` = [`pairwise_sum`] of `v`.
+#[must_use]
+pub fn std_given_sum(v: &[f64], sum: f64) -> f64 {
     let n = v.len() as f64;
-    let mean = pairwise_sum(v, &|e| e) / n;
+    let mean = sum / n;
     (pairwise_sum(v, &|e| {
         let d = e - mean;
         d * d
