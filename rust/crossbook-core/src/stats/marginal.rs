@@ -100,8 +100,13 @@ impl Marginal {
     fn reaches(&self, at: usize, r: f64, guess: usize) -> (usize, usize) {
         let s = &self.sorted;
         let v = s[at];
-        let below = reach(at, guess, |t| v - s[at - t] <= r);
-        let above = reach(s.len() - 1 - at, guess, |t| s[at + t] - v <= r);
+        // t positions below: s[at − t], a window of them is a reversed slice
+        let below = reach(at, guess, |t| v - s[at - t] <= r, |base| {
+            window(&s[at - base - (WINDOW - 1)..=at - base]).map(|w| move |j: usize| v - w[(WINDOW - 1 - j) % WINDOW] <= r)
+        });
+        let above = reach(s.len() - 1 - at, guess, |t| s[at + t] - v <= r, |base| {
+            window(&s[at + base..at + base + WINDOW]).map(|w| move |j: usize| w[j % WINDOW] - v <= r)
+        });
         (below, above)
     }
 }
@@ -112,21 +117,35 @@ impl Marginal {
 /// answer first: O(log |answer − guess|). The bisections select instead of jumping (each probe's
 /// outcome is unpredictable).
 #[inline]
-fn reach(max_t: usize, guess: usize, ok: impl Fn(usize) -> bool) -> usize {
+fn reach<W: Fn(usize) -> bool>(
+    max_t: usize,
+    guess: usize,
+    ok: impl Fn(usize) -> bool,
+    in_window: impl Fn(usize) -> Option<W>,
+) -> usize {
     if max_t >= WINDOW {
         let base = guess.saturating_sub(WINDOW / 2).min(max_t + 1 - WINDOW);
-        if ok(base) && !ok(base + WINDOW - 1) {
-            let mut good = 0;
-            let mut half = WINDOW / 2;
-            while half > 0 {
-                let m = good + half;
-                good = std::hint::select_unpredictable(ok(base + m), m, good);
-                half /= 2;
+        // `ok` on the window's t = base + j, j < WINDOW, through a fixed-size array (no bounds checks)
+        if let Some(okw) = in_window(base) {
+            if okw(0) && !okw(WINDOW - 1) {
+                let mut good = 0;
+                let mut half = WINDOW / 2;
+                while half > 0 {
+                    let m = good + half;
+                    good = std::hint::select_unpredictable(okw(m), m, good);
+                    half /= 2;
+                }
+                return base + good;
             }
-            return base + good;
         }
     }
     gallop(max_t, guess.min(max_t), ok)
+}
+
+/// A slice of exactly [`WINDOW`] values as an array.
+#[inline]
+fn window(w: &[f64]) -> Option<&[f64; WINDOW]> {
+    w.try_into().ok()
 }
 
 /// [`reach`] from any start `g` ≤ max_t: double the step from `g` until the answer is bracketed, then
@@ -199,7 +218,11 @@ mod tests {
                     continue;
                 }
                 for guess in [0, 3, 16, 40, 63, 64, 100, 1000, 100_000] {
-                    assert_eq!(reach(max_t, guess, |t| t <= answer), answer, "max_t={max_t} guess={guess}");
+                    assert_eq!(
+                        reach(max_t, guess, |t| t <= answer, |base| Some(move |j: usize| base + j <= answer)),
+                        answer,
+                        "max_t={max_t} guess={guess}"
+                    );
                     assert_eq!(gallop(max_t, guess.min(max_t), |t| t <= answer), answer);
                 }
             }
