@@ -96,21 +96,22 @@ impl<'a> Grid<'a> {
         let xr = inverse(x_order);
         let mut fill: Vec<usize> = (0..cols).map(|c| c * col_w).collect();
         let mut pts = vec![Pt::default(); n];
+        let column = Divisor::new(col_w);
         for ry in 0..n {
             let rx = xr[y_order[ry] as usize];
-            let slot = &mut fill[rx as usize / col_w];
+            let slot = &mut fill[column.of(rx)];
             let at = *slot;
             *slot += 1;
             pts[at] = Pt { x: x_sorted[rx as usize], y: y_sorted[ry], rank_x: rx, rank_y: ry as u32 };
         }
-        // cell (c, r) starts at the first point of column c whose row (y rank / row height) is ≥ r
+        // cell (c, r) starts at the first point of column c whose y rank is ≥ r · row height
         let mut start = vec![0u32; cols * rows + 1];
         for c in 0..cols {
             let (lo, hi) = (c * col_w, ((c + 1) * col_w).min(n));
             let mut r = 0;
             for p in lo..hi {
-                let row = pts[p].rank_y as usize / row_h;
-                while r <= row {
+                let ry = pts[p].rank_y as usize;
+                while r < rows && r * row_h <= ry {
                     start[c * rows + r] = p as u32;
                     r += 1;
                 }
@@ -387,6 +388,31 @@ impl<'a> Grid<'a> {
     }
 }
 
+/// Division of u32 values by a fixed divisor by a multiply and a shift (Lemire, Kaser & Kurz 2019,
+/// "Faster remainder by direct computation"): exact for every u32 numerator, and several times faster
+/// than a hardware division.
+#[derive(Debug, Clone, Copy)]
+struct Divisor {
+    /// ⌊(2⁶⁴ − 1) / d⌋ + 1, or 0 for d = 1 (then the quotient is the numerator)
+    m: u64,
+}
+
+impl Divisor {
+    fn new(d: usize) -> Self {
+        let d = u64::try_from(d.max(1)).unwrap_or(u64::MAX);
+        Self { m: if d == 1 { 0 } else { u64::MAX / d + 1 } }
+    }
+
+    #[inline]
+    fn of(self, a: u32) -> usize {
+        if self.m == 0 {
+            a as usize
+        } else {
+            ((u128::from(self.m) * u128::from(a)) >> 64) as usize
+        }
+    }
+}
+
 /// The inverse of a permutation: the position of each index in `order`.
 fn inverse(order: &[u32]) -> Vec<u32> {
     let mut inv = vec![0u32; order.len()];
@@ -482,6 +508,12 @@ mod tests {
             assert!(t.run(c, 0, t.rows - 1).windows(2).all(|w| w[0].y <= w[1].y));
         }
         assert_eq!(grid_side(100_000, 3), 223);
+        for d in [1usize, 2, 3, 7, 223, 447, 65_537, 1 << 31] {
+            let div = Divisor::new(d);
+            for a in [0u32, 1, 2, 6, 7, 8, 446, 447, 448, 99_999, 1 << 31, u32::MAX - 1, u32::MAX] {
+                assert_eq!(div.of(a), a as usize / d, "{a} / {d}");
+            }
+        }
         assert_eq!(grid_side(2, 1), 1);
     }
 }
