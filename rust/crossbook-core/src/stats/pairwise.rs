@@ -15,31 +15,31 @@ const BLOCK: usize = 128;
 
 /// Σ f(v_i) in NumPy's pairwise order.
 #[must_use]
+#[inline]
 pub fn pairwise_sum(v: &[f64], f: &impl Fn(f64) -> f64) -> f64 {
     let n = v.len();
     if n < 8 {
         let mut res = 0.0;
-        for &e in v {
-            res += f(e);
+        for i in 0..n {
+            res += f(v[i]);
         }
         res
     } else if n <= BLOCK {
-        let mut r = [0.0; 8];
-        for (rj, &e) in r.iter_mut().zip(&v[..8]) {
-            *rj = f(e);
-        }
+        // plain indexing (iterator adapters are not always inlined in builds without LTO)
+        let mut r = [f(v[0]), f(v[1]), f(v[2]), f(v[3]), f(v[4]), f(v[5]), f(v[6]), f(v[7])];
         let whole = n - n % 8;
         let mut i = 8;
         while i < whole {
-            let block: &[f64; 8] = v[i..i + 8].try_into().unwrap_or(&[0.0; 8]);
-            for (rj, &e) in r.iter_mut().zip(block) {
-                *rj += f(e);
+            let b = [v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7]];
+            for j in 0..8 {
+                r[j] += f(b[j]);
             }
             i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &e in &v[whole..] {
-            res += f(e);
+        while i < n {
+            res += f(v[i]);
+            i += 1;
         }
         res
     } else {
