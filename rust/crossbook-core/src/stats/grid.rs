@@ -215,9 +215,11 @@ impl<'a> Grid<'a> {
             // struct-of-arrays, padded to an even length with points at infinity)
             let (c0, c1) = (c.saturating_sub(1), (c + 1).min(self.cols - 1));
             let (r0, r1) = (r.saturating_sub(1), (r + 1).min(self.rows - 1));
+            let mut runs = [(0, 0); 3];
             let mut len = 0;
-            for cc in c0..=c1 {
-                len += self.run(cc, r0, r1).len();
+            for (run, cc) in runs.iter_mut().zip(c0..=c1) {
+                *run = (self.start[cc * self.rows + r0] as usize, self.start[cc * self.rows + r1 + 1] as usize);
+                len += run.1 - run.0;
             }
             let even = len + (len & 1);
             if xs.len() < even {
@@ -227,11 +229,11 @@ impl<'a> Grid<'a> {
             let (xs, ys) = (&mut xs[..even], &mut ys[..even]);
             let mut at = 0;
             let mut own = 0;
-            for cc in c0..=c1 {
-                let run = self.run(cc, r0, r1);
+            for (&(a, b), cc) in runs.iter().zip(c0..=c1) {
                 if cc == c {
                     own = at;
                 }
+                let run = &self.pts[a..b];
                 let (x, y) = (&mut xs[at..at + run.len()], &mut ys[at..at + run.len()]);
                 for j in 0..run.len() {
                     (x[j], y[j]) = (run[j].x, run[j].y);
@@ -252,12 +254,10 @@ impl<'a> Grid<'a> {
             for p in lo..hi {
                 let q = self.pts[p];
                 let Pt { x: qx, y: qy, .. } = q;
-                best.clear();
                 // the query itself is not a neighbour: out of the block while it is searched
                 xs[own + p - lo] = f64::INFINITY;
-                best.offer_soa(xs, ys, qx, qy);
+                let worst = best.search(xs, ys, qx, qy);
                 xs[own + p - lo] = qx;
-                let worst = best.worst();
                 let gap = min2(min2(qx - left, right - qx), min2(qy - down, up - qy));
                 out[q.rank_x as usize - base] =
                     if gap >= worst { worst } else { self.extend(best, spare, q, [c0, c1, r0, r1]) };

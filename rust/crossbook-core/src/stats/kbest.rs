@@ -15,8 +15,9 @@ pub trait Best {
     fn worst(&self) -> f64;
     /// How many distances are kept (k).
     fn k(&self) -> usize;
-    /// Offer the points (xs[i], ys[i]) at their max-norm distance from (qx, qy); `xs.len()` is even.
-    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64);
+    /// Start afresh with the points (xs[i], ys[i]) at their max-norm distance from (qx, qy) (`xs.len()`
+    /// even) and return the k-th smallest.
+    fn search(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) -> f64;
     /// Offer the points (x, y) of `pts`.
     fn offer(&mut self, pts: &[Pt], qx: f64, qy: f64);
 }
@@ -95,11 +96,11 @@ impl<const K: usize> Best for Lanes<K> {
     // plain index loops: iterator adapters are not always inlined in builds split into many codegen
     // units without LTO
     #[inline]
-    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) {
+    fn search(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) -> f64 {
         // two networks (local, so they stay in registers) take alternate pairs: each insertion waits
         // on the previous one through the min/max latency, and two chains run side by side; the second
         // is then inserted into the first
-        let mut a = Self { b: self.b };
+        let mut a = Self::new();
         let mut b = Self::new();
         let n = xs.len().min(ys.len()) & !1;
         let (xs, ys) = (&xs[..n], &ys[..n]);
@@ -116,6 +117,7 @@ impl<const K: usize> Best for Lanes<K> {
             a.push(d);
         }
         self.b = a.b;
+        a.worst()
     }
 
     #[inline]
@@ -179,10 +181,12 @@ impl Best for Sorted {
     }
 
     #[inline]
-    fn offer_soa(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) {
+    fn search(&mut self, xs: &[f64], ys: &[f64], qx: f64, qy: f64) -> f64 {
+        self.clear();
         for (&x, &y) in xs.iter().zip(ys) {
             self.insert(dist(x, y, qx, qy));
         }
+        self.worst()
     }
 
     #[inline]
