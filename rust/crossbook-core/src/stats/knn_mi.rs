@@ -63,6 +63,17 @@ pub struct MiEstimate {
 /// [`CoreError::InvalidInput`] for mismatched lengths, `k == 0`, fewer than `k + 1` pairs, more than
 /// `u32::MAX` pairs, or a non-finite value (the message gives its index).
 pub fn ksg_mi(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: bool) -> Result<MiEstimate> {
+    in_pool(|| ksg_mi_here(x, y, k, standardize, skip_if_tied))
+}
+
+/// Run `f` on a thread of rayon's pool, all of it: called from outside the pool, each parallel step
+/// would otherwise be handed over separately, the data moving between the caller's core and the
+/// pool's between steps (a tenth of the time at 10⁵ pairs on one thread).
+fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
+fn ksg_mi_here(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: bool) -> Result<MiEstimate> {
     let (sx, sy) = check(x, y, k, standardize)?;
     let n = x.len();
     let (mx, my) = rayon::join(|| Marginal::new(x, sx), || Marginal::new(y, sy));
@@ -92,6 +103,10 @@ pub fn ksg_mi_shuffled(
     n_shuffles: usize,
     seed: u64,
 ) -> Result<Vec<f64>> {
+    in_pool(|| shuffled_here(x, y, k, standardize, n_shuffles, seed))
+}
+
+fn shuffled_here(x: &[f64], y: &[f64], k: usize, standardize: bool, n_shuffles: usize, seed: u64) -> Result<Vec<f64>> {
     let (sx, sy) = check(x, y, k, standardize)?;
     let n = x.len();
     let (mx, my) = rayon::join(|| Marginal::new(x, sx), || Marginal::new(y, sy));
