@@ -10,4 +10,7 @@ pub mod calibration;
 pub mod knn_mi;
 mod sort;
 pub mod special;
-mod strips;
+mod grid;
+mod kbest;
+mod marginal;
+mod pairwise;
