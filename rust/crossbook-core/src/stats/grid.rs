@@ -28,6 +28,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use super::kbest::{max2, min2, Best, Lanes, Sorted};
+use super::scratch;
 
 /// Points per cell per neighbour: cells of about `CELL_PER_K · (k + 1)` points (tuned at n = 1e5, k = 3).
 const CELL_PER_K: f64 = 0.5;
@@ -95,7 +96,8 @@ impl<'a> Grid<'a> {
         let (cols, rows) = (n.div_ceil(col_w), n.div_ceil(row_h));
         let xr = inverse(x_order);
         let mut fill: Vec<usize> = (0..cols).map(|c| c * col_w).collect();
-        let mut pts = vec![Pt::default(); n];
+        // the deal below writes every point
+        let mut pts = scratch::PTS.take(n);
         let column = Divisor::new(col_w);
         for ry in 0..n {
             let rx = xr[y_order[ry] as usize];
@@ -105,7 +107,8 @@ impl<'a> Grid<'a> {
             pts[at] = Pt { x: x_sorted[rx as usize], y: y_sorted[ry], rank_x: rx, rank_y: ry as u32 };
         }
         // cell (c, r) starts at the first point of column c whose y rank is ≥ r · row height
-        let mut start = vec![0u32; cols * rows + 1];
+        // every entry is written below
+        let mut start = scratch::U32.take(cols * rows + 1);
         for c in 0..cols {
             let (lo, hi) = (c * col_w, ((c + 1) * col_w).min(n));
             let mut r = 0;
@@ -176,7 +179,8 @@ impl<'a> Grid<'a> {
     }
 
     fn all_queries<B: Best>(&self, new_best: impl Fn() -> B + Sync) -> Vec<f64> {
-        let mut out = vec![0.0; self.pts.len()];
+        // every point's entry is written
+        let mut out = scratch::F64.take(self.pts.len());
         // split the output at column starts: columns are searched in parallel
         let mut pieces = Vec::with_capacity(self.cols);
         let mut rest = &mut out[..];
@@ -388,6 +392,17 @@ impl<'a> Grid<'a> {
     }
 }
 
+impl Drop for Grid<'_> {
+    fn drop(&mut self) {
+        scratch::PTS.give(std::mem::take(&mut self.pts));
+        scratch::U32.give(std::mem::take(&mut self.start));
+        scratch::U32.give(std::mem::take(&mut self.xr));
+        if let Some(yr) = self.yr.take() {
+            scratch::U32.give(yr);
+        }
+    }
+}
+
 /// Division of u32 values by a fixed divisor by a multiply and a shift (Lemire, Kaser & Kurz 2019,
 /// "Faster remainder by direct computation"): exact for every u32 numerator, and several times faster
 /// than a hardware division.
@@ -415,7 +430,8 @@ impl Divisor {
 
 /// The inverse of a permutation: the position of each index in `order`.
 fn inverse(order: &[u32]) -> Vec<u32> {
-    let mut inv = vec![0u32; order.len()];
+    // `order` is a permutation: every entry is written
+    let mut inv = scratch::U32.take(order.len());
     for (r, &i) in (0u32..).zip(order) {
         inv[i as usize] = r;
     }

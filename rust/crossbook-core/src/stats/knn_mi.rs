@@ -31,6 +31,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::marginal::Marginal;
 use super::pairwise::{pairwise_sum, std_given_sum};
+use super::scratch;
 use super::special::{digamma, digamma_table};
 use super::grid::{grid_side, Grid};
 use crate::error::{CoreError, Result};
@@ -199,7 +200,8 @@ fn mi_core(k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64
     for r in &mut rad_x {
         *r = below(*r);
     }
-    let mut rad_y = vec![0.0; n];
+    // every rank is written
+    let mut rad_y = scratch::F64.take(n);
     for p in grid.points() {
         rad_y[p.rank_y as usize] = rad_x[p.rank_x as usize];
     }
@@ -207,6 +209,8 @@ fn mi_core(k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64
     // counts include the point itself: ψ(n_x + 1) = ψ(count)
     let f = |m: usize| psi(table, m);
     let (sx, sy) = rayon::join(|| mx.sum_over_counts(&rad_x, f), || my.sum_over_counts(&rad_y, f));
+    scratch::F64.give(rad_x);
+    scratch::F64.give(rad_y);
     digamma(n as f64) + digamma(k as f64) - (sx + sy) / n as f64
 }
 

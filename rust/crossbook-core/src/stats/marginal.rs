@@ -12,6 +12,7 @@
 
 use rayon::prelude::*;
 
+use super::scratch;
 use super::sort::sort_scaled;
 
 /// Points per parallel chunk of the counts (fixed, so sums are reproducible across thread counts).
@@ -28,6 +29,13 @@ pub struct Marginal {
     /// original indices in ascending order of value
     pub order: Vec<u32>,
     ties: usize,
+}
+
+impl Drop for Marginal {
+    fn drop(&mut self) {
+        scratch::F64.give(std::mem::take(&mut self.sorted));
+        scratch::U32.give(std::mem::take(&mut self.order));
+    }
 }
 
 impl Marginal {

@@ -14,3 +14,4 @@ mod grid;
 mod kbest;
 mod marginal;
 mod pairwise;
+mod scratch;

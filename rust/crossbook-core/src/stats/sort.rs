@@ -4,6 +4,8 @@
 //! has the same digit (Knuth, TAOCP vol. 3 § 5.2.5). O(n) for continuous data, and at 10⁵ values
 //! several times faster than a comparison sort; small inputs use the comparison sort.
 
+use super::scratch;
+
 /// An order-preserving map of f64 bits to u64: ascending keys are ascending `f64::total_cmp` order.
 #[inline]
 fn key(v: f64) -> u64 {
@@ -56,7 +58,8 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
         let ties = values.windows(2).filter(|w| w[0] == w[1]).count();
         return Sorted { values, order, ties };
     }
-    let mut p: Vec<u64> = v.iter().zip(0u64..).map(|(&e, i)| (key(e / scale) & !LOW) | i).collect();
+    let mut p = scratch::U64.take_empty(n);
+    p.extend(v.iter().zip(0u64..).map(|(&e, i)| (key(e / scale) & !LOW) | i));
     let mut hist = [[0u32; RADIX]; 3];
     for &e in &p {
         for (d, h) in (0u32..).zip(hist.iter_mut()) {
@@ -64,14 +67,14 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
         }
     }
     radix_sort_prefix(&mut p, &mut hist);
-    let mut order = Vec::with_capacity(n);
-    let mut values = Vec::with_capacity(n);
+    let mut order = scratch::U32.take_empty(n);
+    let mut values = scratch::F64.take_empty(n);
     for &e in &p {
         let i = e as u32;
         order.push(i);
         values.push(v[i as usize] / scale);
     }
-    drop(p);
+    scratch::U64.give(p);
     // runs of equal prefix: sort each by the full key when it is not in order; equal values only
     // occur within a run, or as −0 and +0 across two
     let mut ties = 0;
@@ -113,7 +116,8 @@ fn digit(e: u64, d: u32) -> usize {
 /// digits; a pass is skipped when every item has the same digit.
 fn radix_sort_prefix(p: &mut Vec<u64>, hist: &mut [[u32; RADIX]; 3]) {
     let n = p.len();
-    let mut buf = vec![0u64; n];
+    // every pass writes every slot: the old contents of a reused buffer do not matter
+    let mut buf = scratch::U64.take(n);
     for (d, h) in (0u32..).zip(hist.iter_mut()) {
         if h.iter().any(|&c| c as usize == n) {
             continue;
@@ -129,6 +133,7 @@ fn radix_sort_prefix(p: &mut Vec<u64>, hist: &mut [[u32; RADIX]; 3]) {
         }
         std::mem::swap(p, &mut buf);
     }
+    scratch::U64.give(buf);
 }
 
 #[cfg(test)]
