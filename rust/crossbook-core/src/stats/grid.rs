@@ -494,9 +494,24 @@ mod tests {
         let [(sx, ox), (sy, oy)] = marginals(&x, &y);
         let t = Grid::build(&sx, &ox, &sy, &oy, grid_side(x.len(), 3));
         let got = t.kth_distances(3);
+        let mut scans = 0;
         for (rank, &i) in ox.iter().enumerate().step_by(97) {
-            assert_eq!(got[rank], brute(&x, &y, i as usize, 3), "i={i}");
+            let want = brute(&x, &y, i as usize, 3);
+            assert_eq!(got[rank], want, "i={i}");
+            // the one-dimensional scans directly, along either axis, from any upper bound
+            let q = *t.points().iter().find(|p| p.rank_x as usize == rank).expect("every rank is stored");
+            let mut best = Sorted::new(3);
+            for axis in [0, 1] {
+                for bound in [want, 1.5 * want, 1e3 * want] {
+                    assert_eq!(t.scan(q, axis, bound, &mut best), want, "i={i} axis={axis} bound={bound}");
+                }
+            }
+            // where the copula cells misfit (heavy tails), a scan is chosen
+            let (c, r) = (q.rank_x as usize / t.col_w, q.rank_y as usize / t.row_h);
+            let bx = [c.saturating_sub(1), (c + 1).min(t.cols - 1), r.saturating_sub(1), (r + 1).min(t.rows - 1)];
+            scans += usize::from(t.strip_is_cheaper(q, 2.0 * want, bx).is_some());
         }
+        assert!(scans > 5, "{scans}");
     }
 
     #[test]

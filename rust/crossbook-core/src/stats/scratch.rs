@@ -82,3 +82,34 @@ pub static F64: Pool<f64> = Pool::new();
 pub static U64: Pool<u64> = Pool::new();
 pub static U32: Pool<u32> = Pool::new();
 pub static PTS: Pool<Pt> = Pool::new();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_come_back_with_their_contents_and_within_bounds() {
+        let pool: Pool<u32> = Pool::new();
+        let mut v = pool.take(5);
+        assert_eq!(v, vec![0; 5]);
+        v.copy_from_slice(&[1, 2, 3, 4, 5]);
+        let cap = v.capacity();
+        pool.give(v);
+        // reused: shorter takes keep the old values, longer ones extend with defaults if it fits
+        let v = pool.take(3);
+        assert_eq!((v.as_slice(), v.capacity()), (&[1, 2, 3][..], cap));
+        pool.give(v);
+        let v = pool.take_empty(2);
+        assert!(v.is_empty() && v.capacity() >= 2);
+        pool.give(v);
+        // a buffer too large to keep is dropped; nothing larger than asked for is invented
+        pool.give(Vec::with_capacity(KEEP_BYTES / 4 + 1));
+        assert!(pool.take_empty(KEEP_BYTES / 4 + 1).capacity() >= KEEP_BYTES / 4 + 1);
+        let held = pool.bufs.lock().map(|b| b.len()).unwrap_or(0);
+        assert!(held <= 1, "{held}");
+        for _ in 0..2 * KEEP_COUNT {
+            pool.give(vec![7; 10]);
+        }
+        assert_eq!(pool.bufs.lock().map(|b| b.len()).unwrap_or(0), KEEP_COUNT);
+    }
+}
