@@ -54,6 +54,8 @@ pub struct Lanes<const K: usize> {
 }
 
 impl<const K: usize> Lanes<K> {
+    #[inline]
+    #[must_use]
     pub fn new() -> Self {
         Self { b: [[f64::INFINITY; 2]; K] }
     }
