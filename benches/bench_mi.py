@@ -99,7 +99,8 @@ def main() -> int:
             X = x.reshape(-1, 1)
 
             def peer() -> float:
-                return float(mutual_info_regression(X, y, n_neighbors=args.k, random_state=_NoNoise(0))[0]) / math.log(2)  # noqa: B023
+                nats = mutual_info_regression(X, y, n_neighbors=args.k, random_state=_NoNoise(0))[0]  # noqa: B023
+                return float(nats) / math.log(2)
 
             ours = {}
             for i, threads in enumerate(args.threads):

@@ -149,7 +149,6 @@ impl Sorted {
         Self { d: vec![f64::INFINITY; k.max(1)] }
     }
 
-
     /// Offer one distance.
     #[inline]
     pub fn insert(&mut self, v: f64) {

@@ -38,10 +38,20 @@ fn data(kind: &str, n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
     let (a, b) = gaussian_pair(n, 0.6, seed);
     let (c, _) = gaussian_pair(n, 0.0, seed + 1);
     match kind {
-        "lattice" => (a.iter().map(|v| (v * 2.0).round() / 2.0).collect(), b.iter().map(|v| (v * 2.0).round() / 2.0).collect()),
-        "coarse" => (a.iter().map(|v| (v / 2.0).round() * 2.0).collect(), b.iter().map(|v| (v / 2.0).round() * 2.0).collect()),
-        "dups" => (a.iter().take(n / 3 + 1).flat_map(|&v| [v; 3]).take(n).collect(), b.iter().take(n / 3 + 1).flat_map(|&v| [v; 3]).take(n).collect()),
-        "cauchy" => (a.iter().zip(&c).map(|(p, q)| p / q).collect(), b.iter().zip(&c).map(|(p, q)| p / q.abs().max(0.05).powf(1.5)).collect()),
+        "lattice" => {
+            (a.iter().map(|v| (v * 2.0).round() / 2.0).collect(), b.iter().map(|v| (v * 2.0).round() / 2.0).collect())
+        }
+        "coarse" => {
+            (a.iter().map(|v| (v / 2.0).round() * 2.0).collect(), b.iter().map(|v| (v / 2.0).round() * 2.0).collect())
+        }
+        "dups" => (
+            a.iter().take(n / 3 + 1).flat_map(|&v| [v; 3]).take(n).collect(),
+            b.iter().take(n / 3 + 1).flat_map(|&v| [v; 3]).take(n).collect(),
+        ),
+        "cauchy" => (
+            a.iter().zip(&c).map(|(p, q)| p / q).collect(),
+            b.iter().zip(&c).map(|(p, q)| p / q.abs().max(0.05).powf(1.5)).collect(),
+        ),
         _ => (a, b),
     }
 }
