@@ -2,7 +2,7 @@
 ``heatmap-overlay-and-model-infrastructure.md`` § 3.2).
 
 **Mutual information.** :func:`mutual_information` is the KSG estimator 1 (Kraskov, Stögbauer &
-Grassberger 2004) with max-norm k-nearest neighbours, in Rust (O(n log n), parallel), in **bits**. It
+Grassberger 2004) with max-norm k-nearest neighbours, in Rust (O(n) on continuous data, parallel), in **bits**. It
 follows scikit-learn's ``mutual_info_regression`` exactly — each variable divided by its population
 standard deviation, its neighbour-count convention (radius ``nextafter(ε, 0)``), ``ψ(n) + ψ(k) −
 ⟨ψ(n_x + 1)⟩ − ⟨ψ(n_y + 1)⟩``, negative estimates clipped to 0 — so on continuous data the number equals
@@ -18,7 +18,8 @@ assumption of continuous data: with k identical neighbours ε = 0. Handling, by 
   ``mutual_info_regression(..., random_state=seed)``. For a discrete y this makes the estimator behave
   like Ross's (2014) discrete–continuous estimator (neighbours are found within the same class);
 - ``"raise"``: :class:`crossbook.InvalidInputError` naming the tie counts;
-- ``"ignore"``: estimate on the tied data as is.
+- ``"ignore"``: estimate on the tied data as is (still scikit-learn's number with its noise off: the
+  scaling by the standard deviation is NumPy's to the last bit, so tied distances tie alike).
 
 A **constant** x or y carries no information: the result is exactly 0.0 (flagged in
 :class:`MIEstimate`). **NaN or infinite** values raise :class:`crossbook.InvalidInputError` (the audit

@@ -4,20 +4,27 @@
 //! **Rank grid.** The points are bucketed into a grid whose columns hold equal numbers of points in x
 //! order and whose rows hold equal numbers in y order — a uniform grid on the empirical copula (the ranks),
 //! so its cells hold a few points each whatever the marginals (heavy tails, clusters), and building it
-//! needs only the marginal ranks the estimator computes anyway: one counting sort (Knuth, TAOCP vol. 3
-//! § 5.2), O(n). Cells are stored column by column, each column in ascending y, so any run of consecutive
-//! cells of one column is one contiguous slice.
+//! needs only the marginal ranks the estimator computes anyway: a column's size and place are known, so
+//! one pass in y order deals the points into their columns (a counting sort, Knuth, TAOCP vol. 3 § 5.2),
+//! O(n). Cells are stored column by column, each column in ascending y, so any run of consecutive cells
+//! of one column is one contiguous slice.
 //!
-//! **Search.** A query starts from the 3 × 3 block of cells around its own and keeps the k + 1 smallest
-//! distances (itself included, at 0). The searched region is a box of whole columns × rows; each of its
-//! four sides has a *gap*, the distance from the query to the nearest value beyond that side (from the
-//! extreme values of the next column or row). Every point outside the box is at least the smallest gap
-//! away (floating-point differences are monotone in their operands, so this holds for the computed
-//! distances, ties included), so while the smallest gap is below the current k-th distance the box grows
-//! on that side, and the search is exact. Cells sized to ~k/2 points make the first block enough for
-//! nearly every query: O(k) distances per query, O(n·k) in all, in contiguous memory (the queries run
-//! cell by cell, so neighbouring queries share their cells in cache). Columns are independent, so the
-//! queries run in parallel.
+//! **Search.** A query starts from the 3 × 3 block of cells around its own (gathered once per cell, the
+//! query itself left out) and keeps the k smallest distances ([`super::kbest`]). The searched region is
+//! a box of whole columns × rows; each of its four sides has a *gap*, the distance from the query to the
+//! nearest value beyond that side (from the extreme values of the next column or row). Every point
+//! outside the box is at least the smallest gap away (floating-point differences are monotone in their
+//! operands, so this holds for the computed distances, ties included), so while the smallest gap is
+//! below the current k-th distance the box grows on that side, and the search is exact. Cells of about
+//! k/2 points make the first block enough for nearly every query: O(k) distances per query, O(n·k) in
+//! all, in contiguous memory (the queries run cell by cell, so neighbouring queries share their cells in
+//! cache). Columns are independent, so the queries run in parallel.
+//!
+//! **Misfit cells.** The cells are square in ranks, not in values: where one marginal is far denser than
+//! the other at a point (heavy tails: x far out, y central), the neighbourhood spans many thin cells.
+//! When the box keeps growing, a query whose strip |x − x_q| < current k-th distance (or the same in y)
+//! holds clearly fewer points than the box would is finished by a scan of that strip along the sorted
+//! marginal instead, outward from its own rank — exact by the same monotonicity.
 //!
 //! Cf. Bentley, Stanat & Williams (1977), "The complexity of finding fixed-radius near neighbors" (cell
 //! methods), and Kraskov, Stögbauer & Grassberger (2004) on box-assisted neighbour search for this
@@ -28,6 +35,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use super::kbest::{max2, min2, Best, Lanes, Sorted};
+use super::scratch;
 
 /// Points per cell per neighbour: cells of about `CELL_PER_K · (k + 1)` points (tuned at n = 1e5, k = 3).
 const CELL_PER_K: f64 = 0.5;
@@ -88,14 +96,21 @@ impl<'a> Grid<'a> {
     /// y ranks (a second, sequential pass).
     #[inline(never)]
     #[must_use]
-    pub fn build(x_sorted: &'a [f64], x_order: &'a [u32], y_sorted: &'a [f64], y_order: &'a [u32], side: usize) -> Self {
+    pub fn build(
+        x_sorted: &'a [f64],
+        x_order: &'a [u32],
+        y_sorted: &'a [f64],
+        y_order: &'a [u32],
+        side: usize,
+    ) -> Self {
         let n = x_sorted.len();
         let side = side.clamp(1, n.max(1));
         let (col_w, row_h) = (n.div_ceil(side), n.div_ceil(side));
         let (cols, rows) = (n.div_ceil(col_w), n.div_ceil(row_h));
         let xr = inverse(x_order);
         let mut fill: Vec<usize> = (0..cols).map(|c| c * col_w).collect();
-        let mut pts = vec![Pt::default(); n];
+        // the deal below writes every point
+        let mut pts = scratch::PTS.take(n);
         let column = Divisor::new(col_w);
         for ry in 0..n {
             let rx = xr[y_order[ry] as usize];
@@ -105,12 +120,13 @@ impl<'a> Grid<'a> {
             pts[at] = Pt { x: x_sorted[rx as usize], y: y_sorted[ry], rank_x: rx, rank_y: ry as u32 };
         }
         // cell (c, r) starts at the first point of column c whose y rank is ≥ r · row height
-        let mut start = vec![0u32; cols * rows + 1];
+        // every entry is written below
+        let mut start = scratch::U32.take(cols * rows + 1);
         for c in 0..cols {
             let (lo, hi) = (c * col_w, ((c + 1) * col_w).min(n));
             let mut r = 0;
-            for p in lo..hi {
-                let ry = pts[p].rank_y as usize;
+            for (p, pt) in (lo..hi).zip(&pts[lo..hi]) {
+                let ry = pt.rank_y as usize;
                 while r < rows && r * row_h <= ry {
                     start[c * rows + r] = p as u32;
                     r += 1;
@@ -122,9 +138,8 @@ impl<'a> Grid<'a> {
             }
         }
         start[cols * rows] = n as u32;
-        let bounds = |s: &[f64], w: usize| -> (Vec<f64>, Vec<f64>) {
-            s.chunks(w).map(|c| (c[0], c[c.len() - 1])).unzip()
-        };
+        let bounds =
+            |s: &[f64], w: usize| -> (Vec<f64>, Vec<f64>) { s.chunks(w).map(|c| (c[0], c[c.len() - 1])).unzip() };
         let (col_lo, col_hi) = bounds(x_sorted, col_w);
         let (row_lo, row_hi) = bounds(y_sorted, row_h);
         debug_assert_eq!((col_lo.len(), row_lo.len()), (cols, rows));
@@ -176,7 +191,8 @@ impl<'a> Grid<'a> {
     }
 
     fn all_queries<B: Best>(&self, new_best: impl Fn() -> B + Sync) -> Vec<f64> {
-        let mut out = vec![0.0; self.pts.len()];
+        // every point's entry is written
+        let mut out = scratch::F64.take(self.pts.len());
         // split the output at column starts: columns are searched in parallel
         let mut pieces = Vec::with_capacity(self.cols);
         let mut rest = &mut out[..];
@@ -370,21 +386,32 @@ impl<'a> Grid<'a> {
         let b_of = |r: usize| other[inverse[order[r] as usize] as usize];
         best.clear();
         let at = rank as usize;
-        for r in at + 1..along.len() {
-            let da = along[r] - qa;
+        for (r, &a) in along.iter().enumerate().skip(at + 1) {
+            let da = a - qa;
             if da > bound || da >= best.worst() {
                 break;
             }
             best.insert(max2(da, (b_of(r) - qb).abs()));
         }
-        for r in (0..at).rev() {
-            let da = qa - along[r];
+        for (r, &a) in along[..at].iter().enumerate().rev() {
+            let da = qa - a;
             if da > bound || da >= best.worst() {
                 break;
             }
             best.insert(max2(da, (b_of(r) - qb).abs()));
         }
         best.worst()
+    }
+}
+
+impl Drop for Grid<'_> {
+    fn drop(&mut self) {
+        scratch::PTS.give(std::mem::take(&mut self.pts));
+        scratch::U32.give(std::mem::take(&mut self.start));
+        scratch::U32.give(std::mem::take(&mut self.xr));
+        if let Some(yr) = self.yr.take() {
+            scratch::U32.give(yr);
+        }
     }
 }
 
@@ -415,7 +442,8 @@ impl Divisor {
 
 /// The inverse of a permutation: the position of each index in `order`.
 fn inverse(order: &[u32]) -> Vec<u32> {
-    let mut inv = vec![0u32; order.len()];
+    // `order` is a permutation: every entry is written
+    let mut inv = scratch::U32.take(order.len());
     for (r, &i) in (0u32..).zip(order) {
         inv[i as usize] = r;
     }
@@ -473,14 +501,30 @@ mod tests {
         let n = 20_000u32;
         let u = |i: u32, a: f64| (f64::from(i) * a).fract();
         let x: Vec<f64> = (0..n).map(|i| (std::f64::consts::PI * (u(i, 0.618_033_988_7) - 0.5)).tan()).collect();
-        let y: Vec<f64> =
-            (0..n).map(|i| (std::f64::consts::PI * (u(i, 0.414_213_562_3) - 0.5)).tan() + 0.5 * x[i as usize]).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| (std::f64::consts::PI * (u(i, 0.414_213_562_3) - 0.5)).tan() + 0.5 * x[i as usize])
+            .collect();
         let [(sx, ox), (sy, oy)] = marginals(&x, &y);
         let t = Grid::build(&sx, &ox, &sy, &oy, grid_side(x.len(), 3));
         let got = t.kth_distances(3);
+        let mut scans = 0;
         for (rank, &i) in ox.iter().enumerate().step_by(97) {
-            assert_eq!(got[rank], brute(&x, &y, i as usize, 3), "i={i}");
+            let want = brute(&x, &y, i as usize, 3);
+            assert_eq!(got[rank], want, "i={i}");
+            // the one-dimensional scans directly, along either axis, from any upper bound
+            let q = *t.points().iter().find(|p| p.rank_x as usize == rank).expect("every rank is stored");
+            let mut best = Sorted::new(3);
+            for axis in [0, 1] {
+                for bound in [want, 1.5 * want, 1e3 * want] {
+                    assert_eq!(t.scan(q, axis, bound, &mut best), want, "i={i} axis={axis} bound={bound}");
+                }
+            }
+            // where the copula cells misfit (heavy tails), a scan is chosen
+            let (c, r) = (q.rank_x as usize / t.col_w, q.rank_y as usize / t.row_h);
+            let bx = [c.saturating_sub(1), (c + 1).min(t.cols - 1), r.saturating_sub(1), (r + 1).min(t.rows - 1)];
+            scans += usize::from(t.strip_is_cheaper(q, 2.0 * want, bx).is_some());
         }
+        assert!(scans > 5, "{scans}");
     }
 
     #[test]

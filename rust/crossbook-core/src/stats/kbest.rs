@@ -54,6 +54,8 @@ pub struct Lanes<const K: usize> {
 }
 
 impl<const K: usize> Lanes<K> {
+    #[inline]
+    #[must_use]
     pub fn new() -> Self {
         Self { b: [[f64::INFINITY; 2]; K] }
     }
@@ -146,7 +148,6 @@ impl Sorted {
     pub fn new(k: usize) -> Self {
         Self { d: vec![f64::INFINITY; k.max(1)] }
     }
-
 
     /// Offer one distance.
     #[inline]

@@ -8,17 +8,25 @@
 //! Python layer converts to bits).
 //!
 //! Conventions follow scikit-learn's `mutual_info_regression` (`_compute_mi_cc`) exactly, so the numbers
-//! agree when its noise is disabled: each variable is first divided by its population standard deviation
-//! (no centring; a standard deviation below 10·f64::EPSILON for x, or exactly 0 for y, is replaced by 1),
-//! and the marginal counts use the radius `nextafter(ε_i, 0)` with `≤` (i.e. strictly less than ε_i, and
-//! for ε_i = 0 the exact duplicates of the point). Unlike scikit-learn, nothing is clipped here: the raw
-//! estimate can be slightly negative at independence (the Python layer clips, as scikit-learn does).
+//! agree when its noise is disabled, tied data included: each variable is first divided by its population
+//! standard deviation computed bit for bit as NumPy computes it ([`super::pairwise`]; no centring; a
+//! standard deviation below 10·f64::EPSILON for x, or exactly 0 for y, is replaced by 1), the k-th
+//! neighbour counts duplicates at distance 0, and the marginal counts use the radius `nextafter(ε_i, 0)`
+//! with `≤` (i.e. strictly less than ε_i, and for ε_i = 0 the exact duplicates of the point). Unlike
+//! scikit-learn, nothing is clipped here: the raw estimate can be slightly negative at independence (the
+//! Python layer clips, as scikit-learn does).
 //!
-//! Cost: O(n log n) — equal-count x strips sorted by y for the joint k-th neighbour distances
-//! ([`super::strips`]) and, per
-//! point, two galloping searches in each sorted marginal starting from the point's own rank (O(log n_x));
-//! both run in parallel (rayon), the digamma sums in fixed chunks added in order, so the result does not
-//! depend on the number of threads.
+//! Cost: O(n) for continuous data —
+//! 1. both marginals sorted ([`super::sort`], radix), giving each point its two ranks;
+//! 2. the joint k-th neighbour distances on a grid of equal-count columns and rows ([`super::grid`]):
+//!    O(k) distances per point;
+//! 3. the marginal counts in each marginal's sorted order ([`super::marginal`]): a bisection of a
+//!    64-position window around a density-based guess, per side.
+//!
+//! Each step runs in parallel (rayon) with sums in fixed chunks added in order, so the result does not
+//! depend on the number of threads; the whole estimate runs on one pool thread at a time (no hand-over of
+//! data between the caller's core and the pool's), and its working buffers are kept between calls
+//! ([`super::scratch`]).
 //!
 //! Ties (many equal values, e.g. zero returns) make ε_i = 0 for points with k duplicates and bias the
 //! estimator; [`MiEstimate`] reports how many values are tied so the caller can add a tiny deterministic
@@ -29,10 +37,11 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::grid::{grid_side, Grid};
 use super::marginal::Marginal;
 use super::pairwise::{pairwise_sum, std_given_sum};
+use super::scratch;
 use super::special::{digamma, digamma_table};
-use super::grid::{grid_side, Grid};
 use crate::error::{CoreError, Result};
 
 /// ψ(m) is tabulated for m up to this; larger counts are computed directly.
@@ -170,7 +179,6 @@ fn check(x: &[f64], y: &[f64], k: usize, standardize: bool) -> Result<(f64, f64)
     Ok((if standardize && sx < 10.0 * f64::EPSILON { 1.0 } else { sx }, if sy == 0.0 { 1.0 } else { sy }))
 }
 
-
 /// `nextafter(eps, 0)`: the largest double below a positive `eps`; 0 stays 0.
 #[inline]
 fn below(eps: f64) -> f64 {
@@ -199,7 +207,8 @@ fn mi_core(k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64
     for r in &mut rad_x {
         *r = below(*r);
     }
-    let mut rad_y = vec![0.0; n];
+    // every rank is written
+    let mut rad_y = scratch::F64.take(n);
     for p in grid.points() {
         rad_y[p.rank_y as usize] = rad_x[p.rank_x as usize];
     }
@@ -207,6 +216,8 @@ fn mi_core(k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64
     // counts include the point itself: ψ(n_x + 1) = ψ(count)
     let f = |m: usize| psi(table, m);
     let (sx, sy) = rayon::join(|| mx.sum_over_counts(&rad_x, f), || my.sum_over_counts(&rad_y, f));
+    scratch::F64.give(rad_x);
+    scratch::F64.give(rad_y);
     digamma(n as f64) + digamma(k as f64) - (sx + sy) / n as f64
 }
 

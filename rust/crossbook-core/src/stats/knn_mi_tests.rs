@@ -1,3 +1,4 @@
+use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -5,7 +6,9 @@ use rand_distr::{Distribution, StandardNormal};
 use super::*;
 use crate::stats::pairwise::population_std;
 
-/// O(n²) KSG estimator 1 written straight from the paper's definitions (no tree, no binary search).
+/// O(n²) KSG estimator 1 written straight from the paper's definitions (no grid, no search), with
+/// scikit-learn's counting radius: the marginal counts take |Δ| < ε, and |Δ| = 0 (exact duplicates)
+/// when ε = 0 (its `query_radius` at `nextafter(ε, 0)` counts distances ≤ that radius).
 fn brute(x: &[f64], y: &[f64], k: usize) -> f64 {
     let n = x.len();
     let mut acc = 0.0;
@@ -14,11 +17,43 @@ fn brute(x: &[f64], y: &[f64], k: usize) -> f64 {
             (0..n).filter(|&j| j != i).map(|j| (x[j] - x[i]).abs().max((y[j] - y[i]).abs())).collect();
         d.sort_by(f64::total_cmp);
         let eps = d[k - 1];
-        let nx = (0..n).filter(|&j| j != i && (x[j] - x[i]).abs() < eps).count();
-        let ny = (0..n).filter(|&j| j != i && (y[j] - y[i]).abs() < eps).count();
+        let within = |v: &[f64], j: usize| if eps > 0.0 { (v[j] - v[i]).abs() < eps } else { v[j] == v[i] };
+        let nx = (0..n).filter(|&j| j != i && within(x, j)).count();
+        let ny = (0..n).filter(|&j| j != i && within(y, j)).count();
         acc += digamma(nx as f64 + 1.0) + digamma(ny as f64 + 1.0);
     }
     digamma(n as f64) + digamma(k as f64) - acc / n as f64
+}
+
+/// x and y divided by their population standard deviations (the estimator's standardising).
+fn standardized(x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let (sx, sy) = (population_std(x), population_std(y));
+    (x.iter().map(|v| v / sx).collect(), y.iter().map(|v| v / sy).collect())
+}
+
+/// Test data of a kind: `gauss` (ρ = 0.6), `lattice` (the same rounded to a grid of 0.5: heavy ties),
+/// `coarse` (rounded to 2: a handful of values, most points with k duplicates), `dups` (each point
+/// three times), `cauchy` (heavy tails, dependent: ratios of normals).
+fn data(kind: &str, n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    let (a, b) = gaussian_pair(n, 0.6, seed);
+    let (c, _) = gaussian_pair(n, 0.0, seed + 1);
+    match kind {
+        "lattice" => {
+            (a.iter().map(|v| (v * 2.0).round() / 2.0).collect(), b.iter().map(|v| (v * 2.0).round() / 2.0).collect())
+        }
+        "coarse" => {
+            (a.iter().map(|v| (v / 2.0).round() * 2.0).collect(), b.iter().map(|v| (v / 2.0).round() * 2.0).collect())
+        }
+        "dups" => (
+            a.iter().take(n / 3 + 1).flat_map(|&v| [v; 3]).take(n).collect(),
+            b.iter().take(n / 3 + 1).flat_map(|&v| [v; 3]).take(n).collect(),
+        ),
+        "cauchy" => (
+            a.iter().zip(&c).map(|(p, q)| p / q).collect(),
+            b.iter().zip(&c).map(|(p, q)| p / q.abs().max(0.05).powf(1.5)).collect(),
+        ),
+        _ => (a, b),
+    }
 }
 
 fn gaussian_pair(n: usize, rho: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
@@ -134,4 +169,46 @@ fn result_does_not_depend_on_thread_count() {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let b = pool.install(|| ksg_mi(&x, &y, 3, true, false).unwrap().mi_nats.unwrap());
     assert_eq!(a.to_bits(), b.to_bits());
+}
+
+#[test]
+fn ties_duplicates_and_heavy_tails_match_brute_force() {
+    for kind in ["gauss", "lattice", "coarse", "dups", "cauchy"] {
+        for (n, k) in [(600, 1), (600, 3), (900, 10), (700, 20)] {
+            let (x, y) = data(kind, n, 40 + k as u64);
+            let got = ksg_mi(&x, &y, k, false, false).unwrap().mi_nats.unwrap();
+            let want = brute(&x, &y, k);
+            assert!((got - want).abs() < 1e-12, "{kind} n={n} k={k}: {got} vs {want}");
+            // standardised: the same estimate on the divided values
+            let (xs, ys) = standardized(&x, &y);
+            let got = ksg_mi(&x, &y, k, true, false).unwrap().mi_nats.unwrap();
+            let want = brute(&xs, &ys, k);
+            assert!((got - want).abs() < 1e-12, "{kind} standardised n={n} k={k}: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn tie_counts_are_reported() {
+    let (x, y) = data("dups", 900, 3);
+    let e = ksg_mi(&x, &y, 3, true, true).unwrap();
+    assert_eq!((e.mi_nats, e.ties_x, e.ties_y), (None, 600, 600));
+}
+
+#[test]
+fn a_shuffle_is_the_estimate_on_the_permuted_pairs() {
+    // the same permutations as `ksg_mi_shuffled` draws (ChaCha8 seeded, in order)
+    for kind in ["gauss", "lattice", "cauchy"] {
+        let (x, y) = data(kind, 3000, 7);
+        let got = ksg_mi_shuffled(&x, &y, 4, true, 3, 99).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(99);
+        let mut perm: Vec<usize> = (0..x.len()).collect();
+        for g in got {
+            perm.shuffle(&mut rng);
+            let yp: Vec<f64> = perm.iter().map(|&j| y[j]).collect();
+            let want = ksg_mi(&x, &yp, 4, true, false).unwrap().mi_nats.unwrap();
+            // equal up to the order of the sums (tied y values may be ranked differently)
+            assert!((g - want).abs() < 1e-12, "{kind}: {g} vs {want}");
+        }
+    }
 }

@@ -12,6 +12,7 @@
 
 use rayon::prelude::*;
 
+use super::scratch;
 use super::sort::sort_scaled;
 
 /// Points per parallel chunk of the counts (fixed, so sums are reproducible across thread counts).
@@ -28,6 +29,13 @@ pub struct Marginal {
     /// original indices in ascending order of value
     pub order: Vec<u32>,
     ties: usize,
+}
+
+impl Drop for Marginal {
+    fn drop(&mut self) {
+        scratch::F64.give(std::mem::take(&mut self.sorted));
+        scratch::U32.give(std::mem::take(&mut self.order));
+    }
 }
 
 impl Marginal {
@@ -53,11 +61,8 @@ impl Marginal {
     /// itself included) with fl(|s_j − s_a|) ≤ `radius[a]` for the point of rank a. Fixed chunks run in
     /// parallel and are added in order.
     pub fn sum_over_counts(&self, radius: &[f64], f: impl Fn(usize) -> f64 + Sync) -> f64 {
-        let partial: Vec<f64> = radius
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(c, rs)| self.chunk_sum(c * CHUNK, rs, &f))
-            .collect();
+        let partial: Vec<f64> =
+            radius.par_chunks(CHUNK).enumerate().map(|(c, rs)| self.chunk_sum(c * CHUNK, rs, &f)).collect();
         partial.iter().sum()
     }
 
@@ -101,12 +106,21 @@ impl Marginal {
         let s = &self.sorted;
         let v = s[at];
         // t positions below: s[at − t], a window of them is a reversed slice
-        let below = reach(at, guess, |t| v - s[at - t] <= r, |base| {
-            window(&s[at - base - (WINDOW - 1)..=at - base]).map(|w| move |j: usize| v - w[(WINDOW - 1 - j) % WINDOW] <= r)
-        });
-        let above = reach(s.len() - 1 - at, guess, |t| s[at + t] - v <= r, |base| {
-            window(&s[at + base..at + base + WINDOW]).map(|w| move |j: usize| w[j % WINDOW] - v <= r)
-        });
+        let below = reach(
+            at,
+            guess,
+            |t| v - s[at - t] <= r,
+            |base| {
+                window(&s[at - base - (WINDOW - 1)..=at - base])
+                    .map(|w| move |j: usize| v - w[(WINDOW - 1 - j) % WINDOW] <= r)
+            },
+        );
+        let above = reach(
+            s.len() - 1 - at,
+            guess,
+            |t| s[at + t] - v <= r,
+            |base| window(&s[at + base..at + base + WINDOW]).map(|w| move |j: usize| w[j % WINDOW] - v <= r),
+        );
         (below, above)
     }
 }
@@ -236,9 +250,8 @@ mod tests {
         let m = Marginal::new(&v, 1.0);
         let radius: Vec<f64> = (0..n).map(|i| 1e-4 * ((i % 13) as f64)).collect();
         let got = m.sum_over_counts(&radius, |c| c as f64);
-        let want: usize = (0..n)
-            .map(|a| m.sorted.iter().filter(|&&e| (e - m.sorted[a]).abs() <= radius[a]).count())
-            .sum();
+        let want: usize =
+            (0..n).map(|a| m.sorted.iter().filter(|&&e| (e - m.sorted[a]).abs() <= radius[a]).count()).sum();
         assert_eq!(got, want as f64);
     }
 }

@@ -20,8 +20,8 @@ pub fn pairwise_sum(v: &[f64], f: &impl Fn(f64) -> f64) -> f64 {
     let n = v.len();
     if n < 8 {
         let mut res = 0.0;
-        for i in 0..n {
-            res += f(v[i]);
+        for &e in v {
+            res += f(e);
         }
         res
     } else if n <= BLOCK {

@@ -4,6 +4,8 @@
 //! has the same digit (Knuth, TAOCP vol. 3 § 5.2.5). O(n) for continuous data, and at 10⁵ values
 //! several times faster than a comparison sort; small inputs use the comparison sort.
 
+use super::scratch;
+
 /// An order-preserving map of f64 bits to u64: ascending keys are ascending `f64::total_cmp` order.
 #[inline]
 fn key(v: f64) -> u64 {
@@ -41,11 +43,10 @@ pub struct Sorted {
 /// `v[i] / scale` for every i, sorted (`scale = 1` sorts `v` itself; dividing while packing saves a
 /// scaled copy).
 ///
-/// Each value is packed with its index into one u64, the key's high 32 bits over the index, and these
-/// are radix-sorted on the prefix (three 11-bit passes over 8-byte items, half the traffic of sorting
-/// full keys with indices); the values are then read back through the indices and the runs of equal
-/// prefix — rare in continuous data, values within a relative 2⁻²⁰ — are finished by a comparison sort
-/// on the full key.
+/// The keys and their indices are radix-sorted on the keys' high 32 bits only (three 11-bit passes
+/// instead of six), the sorted values read back from the keys; the runs of equal prefix — rare in
+/// continuous data, values within a relative 2⁻²⁰ — are then finished by a comparison sort on the full
+/// key.
 #[must_use]
 pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
     let n = v.len();
@@ -56,22 +57,22 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
         let ties = values.windows(2).filter(|w| w[0] == w[1]).count();
         return Sorted { values, order, ties };
     }
-    let mut p: Vec<u64> = v.iter().zip(0u64..).map(|(&e, i)| (key(e / scale) & !LOW) | i).collect();
+    // full keys and indices side by side, radix-sorted on the keys' high 32 bits: the sorted values
+    // come straight from the keys (no gather through the indices)
+    let mut keys = scratch::U64.take_empty(n);
+    keys.extend(v.iter().map(|&e| key(e / scale)));
+    let mut order = scratch::U32.take_empty(n);
+    order.extend(0..n as u32);
     let mut hist = [[0u32; RADIX]; 3];
-    for &e in &p {
+    for &e in &keys {
         for (d, h) in (0u32..).zip(hist.iter_mut()) {
             h[digit(e, d)] += 1;
         }
     }
-    radix_sort_prefix(&mut p, &mut hist);
-    let mut order = Vec::with_capacity(n);
-    let mut values = Vec::with_capacity(n);
-    for &e in &p {
-        let i = e as u32;
-        order.push(i);
-        values.push(v[i as usize] / scale);
-    }
-    drop(p);
+    radix_sort_prefix(&mut keys, &mut order, &mut hist);
+    let mut values = scratch::F64.take_empty(n);
+    values.extend(keys.iter().map(|&k| value(k)));
+    scratch::U64.give(keys);
     // runs of equal prefix: sort each by the full key when it is not in order; equal values only
     // occur within a run, or as −0 and +0 across two
     let mut ties = 0;
@@ -101,19 +102,19 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
     Sorted { values, order, ties }
 }
 
-const LOW: u64 = 0xFFFF_FFFF;
-
-/// Digit `d` (0, 1, 2) of the 32-bit prefix of a packed item.
+/// Digit `d` (0, 1, 2) of the high 32 bits of a key.
 #[inline]
 fn digit(e: u64, d: u32) -> usize {
     ((e >> (32 + d * BITS)) as usize) & (RADIX - 1)
 }
 
-/// Stable LSD radix sort of packed items by their high 32 bits, given the histograms of their three
-/// digits; a pass is skipped when every item has the same digit.
-fn radix_sort_prefix(p: &mut Vec<u64>, hist: &mut [[u32; RADIX]; 3]) {
-    let n = p.len();
-    let mut buf = vec![0u64; n];
+/// Stable LSD radix sort of keys (their indices moved alongside) by the keys' high 32 bits, given the
+/// histograms of their three digits; a pass is skipped when every key has the same digit.
+fn radix_sort_prefix(keys: &mut Vec<u64>, order: &mut Vec<u32>, hist: &mut [[u32; RADIX]; 3]) {
+    let n = keys.len();
+    // every pass writes every slot: the old contents of reused buffers do not matter
+    let mut kb = scratch::U64.take(n);
+    let mut ob = scratch::U32.take(n);
     for (d, h) in (0u32..).zip(hist.iter_mut()) {
         if h.iter().any(|&c| c as usize == n) {
             continue;
@@ -122,13 +123,17 @@ fn radix_sort_prefix(p: &mut Vec<u64>, hist: &mut [[u32; RADIX]; 3]) {
         for c in h.iter_mut() {
             (*c, at) = (at, at + *c);
         }
-        for &e in p.iter() {
+        for (&e, &i) in keys.iter().zip(order.iter()) {
             let slot = &mut h[digit(e, d)];
-            buf[*slot as usize] = e;
+            kb[*slot as usize] = e;
+            ob[*slot as usize] = i;
             *slot += 1;
         }
-        std::mem::swap(p, &mut buf);
+        std::mem::swap(keys, &mut kb);
+        std::mem::swap(order, &mut ob);
     }
+    scratch::U64.give(kb);
+    scratch::U32.give(ob);
 }
 
 #[cfg(test)]
