@@ -5,8 +5,9 @@
 //!   the leader's BBO;
 //! - the **venue stream** the exchange simulator matches on: the quoted venue's synced book messages,
 //!   trades, tickers and (optionally) its BBO as touch updates, in exchange-time order
-//!   ([`venue_events`]). Exchange times are shifted per table by `max(0, max(ts_exchange − ts_local))`
-//!   (see the module docs of [`super`]) and made non-decreasing within each table (a venue's clock
+//!   ([`VenueStream`], merged lazily). Exchange times are shifted per table by
+//!   `max(0, max(ts_exchange − ts_local))` (see the module docs of [`super`]) and made non-decreasing
+//!   within each table (a venue's clock
 //!   does not go back); the tables are then merged by time, trades before book rows at equal times
 //!   (a depth update reflects the trades before it).
 //!
