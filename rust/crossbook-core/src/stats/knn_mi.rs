@@ -44,8 +44,13 @@ use super::scratch;
 use super::special::{digamma, digamma_table};
 use crate::error::{CoreError, Result};
 
-/// ψ(m) is tabulated for m up to this; larger counts are computed directly.
+/// ψ(m) is tabulated for m up to this (once per process); larger counts are computed directly.
 const TABLE_MAX: usize = 4096;
+
+fn psi_table() -> &'static [f64] {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| digamma_table(TABLE_MAX))
+}
 
 /// One KSG estimate with what the caller needs to judge it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,8 +98,7 @@ fn ksg_mi_here(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: 
     if skip_if_tied && ties_x + ties_y > 0 {
         return Ok(MiEstimate { mi_nats: None, n, ties_x, ties_y, constant: false });
     }
-    let table = digamma_table(TABLE_MAX.min(n));
-    let mi_nats = mi_core(k, &mx, &my, &my.order, &table);
+    let mi_nats = mi_core(k, &mx, &my, &my.order, psi_table());
     Ok(MiEstimate { mi_nats: Some(mi_nats), n, ties_x, ties_y, constant: false })
 }
 
@@ -122,7 +126,7 @@ fn shuffled_here(x: &[f64], y: &[f64], k: usize, standardize: bool, n_shuffles: 
     if mx.is_constant() || my.is_constant() {
         return Ok(vec![0.0; n_shuffles]);
     }
-    let table = digamma_table(TABLE_MAX.min(n));
+    let table = psi_table();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut perm: Vec<usize> = (0..n).collect();
     let mut inv = vec![0u32; n];
@@ -139,7 +143,7 @@ fn shuffled_here(x: &[f64], y: &[f64], k: usize, standardize: bool, n_shuffles: 
         for (dst, &j) in order_p.iter_mut().zip(&my.order) {
             *dst = inv[j as usize];
         }
-        out.push(mi_core(k, &mx, &my, &order_p, &table));
+        out.push(mi_core(k, &mx, &my, &order_p, table));
     }
     Ok(out)
 }

@@ -72,15 +72,14 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
     radix_sort_prefix(&mut keys, &mut order, &mut hist);
     let mut values = scratch::F64.take_empty(n);
     values.extend(keys.iter().map(|&k| value(k)));
-    scratch::U64.give(keys);
     // runs of equal prefix: sort each by the full key when it is not in order; equal values only
     // occur within a run, or as −0 and +0 across two
     let mut ties = 0;
     let mut a = 0;
     while a < n {
-        let head = key(values[a]) >> 32;
+        let head = keys[a] >> 32;
         let mut b = a + 1;
-        while b < n && key(values[b]) >> 32 == head {
+        while b < n && keys[b] >> 32 == head {
             b += 1;
         }
         if b - a > 1 {
@@ -99,6 +98,7 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
         }
         a = b;
     }
+    scratch::U64.give(keys);
     Sorted { values, order, ties }
 }
 
