@@ -102,6 +102,17 @@ pub fn sort_scaled(v: &[f64], scale: f64) -> Sorted {
     Sorted { values, order, ties }
 }
 
+/// The inverse of a permutation: the position of each index in `order` (its rank).
+#[must_use]
+pub fn inverse(order: &[u32]) -> Vec<u32> {
+    // `order` is a permutation: every entry is written
+    let mut inv = scratch::U32.take(order.len());
+    for (r, &i) in (0u32..).zip(order) {
+        inv[i as usize] = r;
+    }
+    inv
+}
+
 /// Digit `d` (0, 1, 2) of the high 32 bits of a key.
 #[inline]
 fn digit(e: u64, d: u32) -> usize {
