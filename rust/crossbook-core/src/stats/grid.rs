@@ -36,6 +36,7 @@ use rayon::prelude::*;
 
 use super::kbest::{max2, min2, Best, Lanes, Sorted};
 use super::scratch;
+use super::sort::inverse;
 
 /// Points per cell per neighbour: cells of about `CELL_PER_K · (k + 1)` points (tuned at n = 1e5, k = 3).
 const CELL_PER_K: f64 = 0.5;
@@ -65,7 +66,7 @@ pub struct Grid<'a> {
     y_sorted: &'a [f64],
     y_order: &'a [u32],
     /// rank of each point's x, by original index; the same for y, made on first need
-    xr: Vec<u32>,
+    xr: &'a [u32],
     yr: OnceLock<Vec<u32>>,
 }
 
@@ -89,7 +90,8 @@ pub fn grid_side(n: usize, k: usize) -> usize {
 
 impl<'a> Grid<'a> {
     /// Bucket the points into a `side` × `side` rank grid. `x_sorted`/`x_order` are x's values in
-    /// ascending order and their indices, likewise `y_sorted`/`y_order`; all slices have the same length.
+    /// ascending order and their indices, `x_rank` the inverse of `x_order` (each point's x rank),
+    /// likewise `y_sorted`/`y_order`; all slices have the same length.
     ///
     /// A column is a run of x ranks, so its size and place are known in advance: the points are dealt
     /// into their columns in ascending y (one pass), and each column's row starts are then read off its
@@ -99,15 +101,16 @@ impl<'a> Grid<'a> {
     pub fn build(
         x_sorted: &'a [f64],
         x_order: &'a [u32],
+        x_rank: &'a [u32],
         y_sorted: &'a [f64],
         y_order: &'a [u32],
         side: usize,
     ) -> Self {
+        let xr = x_rank;
         let n = x_sorted.len();
         let side = side.clamp(1, n.max(1));
         let (col_w, row_h) = (n.div_ceil(side), n.div_ceil(side));
         let (cols, rows) = (n.div_ceil(col_w), n.div_ceil(row_h));
-        let xr = inverse(x_order);
         let mut fill: Vec<usize> = (0..cols).map(|c| c * col_w).collect();
         // the deal below writes every point
         let mut pts = scratch::PTS.take(n);
@@ -381,7 +384,7 @@ impl<'a> Grid<'a> {
             let yr = self.yr.get_or_init(|| inverse(self.y_order));
             (q.rank_x, q.x, q.y, self.x_sorted, self.x_order, self.y_sorted, &yr[..])
         } else {
-            (q.rank_y, q.y, q.x, self.y_sorted, self.y_order, self.x_sorted, &self.xr[..])
+            (q.rank_y, q.y, q.x, self.y_sorted, self.y_order, self.x_sorted, self.xr)
         };
         let b_of = |r: usize| other[inverse[order[r] as usize] as usize];
         best.clear();
@@ -408,7 +411,6 @@ impl Drop for Grid<'_> {
     fn drop(&mut self) {
         scratch::PTS.give(std::mem::take(&mut self.pts));
         scratch::U32.give(std::mem::take(&mut self.start));
-        scratch::U32.give(std::mem::take(&mut self.xr));
         if let Some(yr) = self.yr.take() {
             scratch::U32.give(yr);
         }
@@ -438,16 +440,6 @@ impl Divisor {
             ((u128::from(self.m) * u128::from(a)) >> 64) as usize
         }
     }
-}
-
-/// The inverse of a permutation: the position of each index in `order`.
-fn inverse(order: &[u32]) -> Vec<u32> {
-    // `order` is a permutation: every entry is written
-    let mut inv = scratch::U32.take(order.len());
-    for (r, &i) in (0u32..).zip(order) {
-        inv[i as usize] = r;
-    }
-    inv
 }
 
 #[cfg(test)]
@@ -485,7 +477,8 @@ mod tests {
         }
         for side in [1usize, 2, 5, 16, 64, 300] {
             let [(sx, ox), (sy, oy)] = marginals(&x, &y);
-            let t = Grid::build(&sx, &ox, &sy, &oy, side);
+            let rx = inverse(&ox);
+            let t = Grid::build(&sx, &ox, &rx, &sy, &oy, side);
             for k in [1usize, 3, 10, 40] {
                 let got = t.kth_distances(k);
                 for (rank, &i) in ox.iter().enumerate() {
@@ -505,7 +498,8 @@ mod tests {
             .map(|i| (std::f64::consts::PI * (u(i, 0.414_213_562_3) - 0.5)).tan() + 0.5 * x[i as usize])
             .collect();
         let [(sx, ox), (sy, oy)] = marginals(&x, &y);
-        let t = Grid::build(&sx, &ox, &sy, &oy, grid_side(x.len(), 3));
+        let rx = inverse(&ox);
+        let t = Grid::build(&sx, &ox, &rx, &sy, &oy, grid_side(x.len(), 3));
         let got = t.kth_distances(3);
         let mut scans = 0;
         for (rank, &i) in ox.iter().enumerate().step_by(97) {
@@ -532,7 +526,8 @@ mod tests {
         let x: Vec<f64> = (0..1000).map(|i| f64::from(i).cos()).collect();
         let y: Vec<f64> = (0..1000).map(|i| f64::from(i * 7).sin()).collect();
         let [(sx, ox), (sy, oy)] = marginals(&x, &y);
-        let t = Grid::build(&sx, &ox, &sy, &oy, 37);
+        let rx = inverse(&ox);
+        let t = Grid::build(&sx, &ox, &rx, &sy, &oy, 37);
         let mut seen: Vec<u32> = t.points().iter().map(|p| ox[p.rank_x as usize]).collect();
         seen.sort_unstable();
         assert_eq!(seen, (0..1000).collect::<Vec<u32>>());

@@ -44,8 +44,13 @@ use super::scratch;
 use super::special::{digamma, digamma_table};
 use crate::error::{CoreError, Result};
 
-/// ψ(m) is tabulated for m up to this; larger counts are computed directly.
+/// ψ(m) is tabulated for m up to this (once per process); larger counts are computed directly.
 const TABLE_MAX: usize = 4096;
+
+fn psi_table() -> &'static [f64] {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| digamma_table(TABLE_MAX))
+}
 
 /// One KSG estimate with what the caller needs to judge it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,7 +90,7 @@ fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 fn ksg_mi_here(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: bool) -> Result<MiEstimate> {
     let (sx, sy) = check(x, y, k, standardize)?;
     let n = x.len();
-    let (mx, my) = rayon::join(|| Marginal::new(x, sx), || Marginal::new(y, sy));
+    let (mx, my) = rayon::join(|| Marginal::new(x, sx).with_ranks(), || Marginal::new(y, sy));
     let (ties_x, ties_y) = (mx.ties(), my.ties());
     if mx.is_constant() || my.is_constant() {
         return Ok(MiEstimate { mi_nats: Some(0.0), n, ties_x, ties_y, constant: true });
@@ -93,8 +98,7 @@ fn ksg_mi_here(x: &[f64], y: &[f64], k: usize, standardize: bool, skip_if_tied: 
     if skip_if_tied && ties_x + ties_y > 0 {
         return Ok(MiEstimate { mi_nats: None, n, ties_x, ties_y, constant: false });
     }
-    let table = digamma_table(TABLE_MAX.min(n));
-    let mi_nats = mi_core(k, &mx, &my, &my.order, &table);
+    let mi_nats = mi_core(k, &mx, &my, &my.order, psi_table());
     Ok(MiEstimate { mi_nats: Some(mi_nats), n, ties_x, ties_y, constant: false })
 }
 
@@ -118,11 +122,11 @@ pub fn ksg_mi_shuffled(
 fn shuffled_here(x: &[f64], y: &[f64], k: usize, standardize: bool, n_shuffles: usize, seed: u64) -> Result<Vec<f64>> {
     let (sx, sy) = check(x, y, k, standardize)?;
     let n = x.len();
-    let (mx, my) = rayon::join(|| Marginal::new(x, sx), || Marginal::new(y, sy));
+    let (mx, my) = rayon::join(|| Marginal::new(x, sx).with_ranks(), || Marginal::new(y, sy));
     if mx.is_constant() || my.is_constant() {
         return Ok(vec![0.0; n_shuffles]);
     }
-    let table = digamma_table(TABLE_MAX.min(n));
+    let table = psi_table();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut perm: Vec<usize> = (0..n).collect();
     let mut inv = vec![0u32; n];
@@ -139,7 +143,7 @@ fn shuffled_here(x: &[f64], y: &[f64], k: usize, standardize: bool, n_shuffles: 
         for (dst, &j) in order_p.iter_mut().zip(&my.order) {
             *dst = inv[j as usize];
         }
-        out.push(mi_core(k, &mx, &my, &order_p, &table));
+        out.push(mi_core(k, &mx, &my, &order_p, table));
     }
     Ok(out)
 }
@@ -161,21 +165,20 @@ fn check(x: &[f64], y: &[f64], k: usize, standardize: bool) -> Result<(f64, f64)
     if u32::try_from(x.len()).is_err() {
         return bad(format!("mutual information: {} pairs, at most {} supported", x.len(), u32::MAX));
     }
-    let mut scale = [1.0; 2];
-    for ((name, v), s) in [("x", x), ("y", y)].into_iter().zip(&mut scale) {
-        // a sum is finite only if every term is (the converse fails only by overflow), and the sum is
-        // needed for the standard deviation anyway: the culprit is searched for only when needed
+    // a sum is finite only if every term is (the converse fails only by overflow), and the sum is
+    // needed for the standard deviation anyway: the culprit is searched for only when needed
+    let moments = |v: &[f64]| {
         let sum = pairwise_sum(v, &|e| e);
+        (sum, if standardize && sum.is_finite() { std_given_sum(v, sum) } else { 1.0 })
+    };
+    let ((sum_x, sx), (sum_y, sy)) = rayon::join(|| moments(x), || moments(y));
+    for (name, v, sum) in [("x", x, sum_x), ("y", y, sum_y)] {
         if !sum.is_finite() {
             if let Some(i) = v.iter().position(|e| !e.is_finite()) {
                 return bad(format!("mutual information: {name}[{i}] = {} is not finite", v[i]));
             }
         }
-        if standardize {
-            *s = std_given_sum(v, sum);
-        }
     }
-    let [sx, sy] = scale;
     Ok((if standardize && sx < 10.0 * f64::EPSILON { 1.0 } else { sx }, if sy == 0.0 { 1.0 } else { sy }))
 }
 
@@ -201,7 +204,7 @@ fn psi(table: &[f64], m: usize) -> f64 {
 /// the indices in ascending y (it differs from `my`'s own order for a permuted y).
 fn mi_core(k: usize, mx: &Marginal, my: &Marginal, y_order: &[u32], table: &[f64]) -> f64 {
     let n = mx.sorted.len();
-    let grid = Grid::build(&mx.sorted, &mx.order, &my.sorted, y_order, grid_side(n, k));
+    let grid = Grid::build(&mx.sorted, &mx.order, &mx.rank, &my.sorted, y_order, grid_side(n, k));
     // the marginal counts run in each marginal's sorted order (sequential memory): radii by rank
     let mut rad_x = grid.kth_distances(k);
     for r in &mut rad_x {

@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 
 use super::scratch;
-use super::sort::sort_scaled;
+use super::sort::{inverse, sort_scaled};
 
 /// Points per parallel chunk of the counts (fixed, so sums are reproducible across thread counts).
 const CHUNK: usize = 4096;
@@ -28,6 +28,8 @@ pub struct Marginal {
     pub sorted: Vec<f64>,
     /// original indices in ascending order of value
     pub order: Vec<u32>,
+    /// the inverse of `order`, each point's rank (empty unless asked for by [`Marginal::with_ranks`])
+    pub rank: Vec<u32>,
     ties: usize,
 }
 
@@ -35,6 +37,7 @@ impl Drop for Marginal {
     fn drop(&mut self) {
         scratch::F64.give(std::mem::take(&mut self.sorted));
         scratch::U32.give(std::mem::take(&mut self.order));
+        scratch::U32.give(std::mem::take(&mut self.rank));
     }
 }
 
@@ -43,7 +46,14 @@ impl Marginal {
     #[must_use]
     pub fn new(v: &[f64], scale: f64) -> Self {
         let s = sort_scaled(v, scale);
-        Self { sorted: s.values, order: s.order, ties: s.ties }
+        Self { sorted: s.values, order: s.order, rank: Vec::new(), ties: s.ties }
+    }
+
+    /// With each point's rank filled in.
+    #[must_use]
+    pub fn with_ranks(mut self) -> Self {
+        self.rank = inverse(&self.order);
+        self
     }
 
     #[must_use]
